@@ -2,6 +2,7 @@ package child
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,6 +22,8 @@ func TestParseDate(t *testing.T) {
 		{"２０１５－０３－１０", "2015-03-10", true},
 		{" 2015-3-1 ", "2015-03-01", true},
 		{"2016-02-29", "2016-02-29", true},
+		{"2015.3.10.", "2015-03-10", true},
+		{"2015-3-10-5", "", false},
 		{"2015-02-29", "", true},
 		{"2015-13-01", "", true},
 		{"2015-3", "", false},
@@ -323,6 +326,85 @@ func FuzzDecode(f *testing.F) {
 		}
 		if _, err := json.Marshal(r); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzScanObject checks the hand-written scanner against encoding/json: the same inputs are
+// valid objects, and every member is seen.
+func FuzzScanObject(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":"\u00e9\n","b":[1,2,{"c":null}]}`, `{"a":1,}`, `{"a":01}`, `{"a":"x\q"}`, `{"a":-0.5e+3}`, ` {"a" : true } `, `{"a":"\ud83d\ude00"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var keys []string
+		err := scanObject(data, func(k, v []byte) { keys = append(keys, string(k)) })
+		var m map[string]json.RawMessage
+		jerr := json.Unmarshal(data, &m)
+		if err != nil {
+			var se *scanError
+			if errors.As(err, &se) && strings.Contains(se.msg, "嵌套") {
+				return
+			}
+		}
+		if (err == nil) != (jerr == nil) {
+			t.Fatalf("scanObject(%q) = %v, encoding/json = %v", data, err, jerr)
+		}
+		if err == nil {
+			for _, k := range keys {
+				var ks string
+				if jerr := json.Unmarshal([]byte(`"`+k+`"`), &ks); jerr != nil {
+					t.Fatalf("key %q", k)
+				}
+				if _, ok := m[ks]; !ok {
+					t.Fatalf("key %q not seen by encoding/json", ks)
+				}
+			}
+		}
+	})
+}
+
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"\u4e2d\u6587"`, `"\ud83d\ude00"`, `"\ud83d"`, `"a\"b\\c\/d\n"`, "\"\xff\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sc := scanner{data: []byte(s)}
+		if len(s) < 2 || s[0] != '"' || sc.str() != nil || sc.i != len(s) {
+			return
+		}
+		var want string
+		if err := json.Unmarshal([]byte(s), &want); err != nil {
+			return
+		}
+		if got := unquote([]byte(s)); got != want {
+			t.Fatalf("unquote(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2015-03-10", "2015/3/10", "2015.3.10", "2015年3月10日", "20150310", "２０１５－０３－１０", "2015-02-29", "9999-12-31", "0000-01-01", "2015年3月10号"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, shaped, err := ParseDate(s)
+		if err != nil {
+			if d != 0 {
+				t.Fatalf("ParseDate(%q) = %v with error", s, d)
+			}
+			return
+		}
+		if !shaped {
+			t.Fatalf("ParseDate(%q) accepted without a date shape", s)
+		}
+		if NewDate(d.Year(), d.Month(), d.Day()) != d {
+			t.Fatalf("ParseDate(%q) = %v, not a calendar date", s, d)
+		}
+		// The canonical form parses back to the same date.
+		back, _, err := ParseDate(d.String())
+		if err != nil || back != d {
+			t.Fatalf("round trip of %v: %v, %v", d, back, err)
 		}
 	})
 }

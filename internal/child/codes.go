@@ -18,12 +18,16 @@ type CodeTable struct {
 	Item   string // the item's Chinese name, for messages
 	codes  []Code
 	lookup map[string]string // normalised code, label or alias → code
+	order  map[string]int    // code → position, for sorting sets
 }
 
 // newTable builds a table; labels are also accepted without a trailing suffix when suffix is set
 // (族 for ethnic groups, 残疾 for disability types).
 func newTable(item string, suffix string, codes ...Code) *CodeTable {
-	t := &CodeTable{Item: item, codes: codes, lookup: make(map[string]string, len(codes)*4)}
+	t := &CodeTable{Item: item, codes: codes, lookup: make(map[string]string, len(codes)*4), order: make(map[string]int, len(codes))}
+	for i, c := range codes {
+		t.order[c.Code] = i
+	}
 	add := func(k, code string) {
 		k = lookupKey(k)
 		if k == "" {
@@ -304,12 +308,11 @@ func ethnicCodes() []Code {
 
 // sortedCodes returns the codes of a set in the table's order, deduplicated.
 func (t *CodeTable) sortedCodes(set []string) []string {
-	order := make(map[string]int, len(t.codes))
-	for i, c := range t.codes {
-		order[c.Code] = i
-	}
 	out := append(make([]string, 0, len(set)), set...)
-	sort.SliceStable(out, func(i, j int) bool { return order[out[i]] < order[out[j]] })
+	if len(out) < 2 {
+		return out
+	}
+	sort.SliceStable(out, func(i, j int) bool { return t.order[out[i]] < t.order[out[j]] })
 	w := 0
 	for i, c := range out {
 		if i > 0 && c == out[w-1] {

@@ -162,6 +162,12 @@ func ParseDate(s string) (d Date, shaped bool, err error) {
 			}
 		case c == '-' || c == '/' || c == '.' || c == ' ':
 			allDigits = false
+			if idx > 2 {
+				if c == ' ' {
+					continue
+				}
+				return 0, false, errDate
+			}
 			if count[idx] == 0 {
 				if c == ' ' {
 					continue
@@ -175,7 +181,7 @@ func ParseDate(s string) (d Date, shaped bool, err error) {
 			switch {
 			case strings.HasPrefix(rest, "年"), strings.HasPrefix(rest, "月"):
 				allDigits = false
-				if count[idx] == 0 {
+				if idx > 2 || count[idx] == 0 {
 					return 0, false, errDate
 				}
 				idx++
@@ -200,7 +206,7 @@ func ParseDate(s string) (d Date, shaped bool, err error) {
 		count = [3]int{4, 2, 2}
 		idx = 2
 	}
-	if idx == 3 && count[2] == 0 {
+	if idx == 3 {
 		idx = 2 // a trailing separator such as "2015.3.10."
 	}
 	if idx != 2 || count[0] != 4 || count[1] == 0 || count[1] > 2 || count[2] == 0 || count[2] > 2 {

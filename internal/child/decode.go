@@ -9,9 +9,9 @@ import (
 	"guanai/internal/region"
 )
 
-// raw is one JSON value as it came, parsed later so that a wrong type or code becomes a field
-// error instead of failing the whole record.
-type raw = json.RawMessage
+// raw is one JSON value as it came (a slice of the input), parsed later so that a wrong type or
+// code becomes a field error instead of failing the whole record.
+type raw = []byte
 
 type wireAddress struct {
 	RegionCode raw `json:"region_code"`
@@ -87,6 +87,152 @@ type wireRecord struct {
 	ReportDate              raw `json:"report_date"`
 }
 
+// set methods store a member of the object by its DATA.md key; unknown keys are ignored.
+
+func (w *wireAddress) set(key, val []byte) {
+	switch string(key) {
+	case "region_code":
+		w.RegionCode = val
+	case "detail":
+		w.Detail = val
+	}
+}
+
+func (w *wireParent) set(key, val []byte) {
+	switch string(key) {
+	case "name":
+		w.Name = val
+	case "id_number":
+		w.IDNumber = val
+	case "phone":
+		w.Phone = val
+	case "hukou_address":
+		w.HukouAddress = val
+	case "residence_address":
+		w.ResidenceAddr = val
+	case "migrant_worker":
+		w.MigrantWorker = val
+	case "work_region_code":
+		w.WorkRegionCode = val
+	case "work_since":
+		w.WorkSince = val
+	case "capacity":
+		w.Capacity = val
+	}
+}
+
+func (w *wireGuardian) set(key, val []byte) {
+	switch string(key) {
+	case "present":
+		w.Present = val
+	case "name":
+		w.Name = val
+	case "relation":
+		w.Relation = val
+	case "relation_other":
+		w.RelationOther = val
+	case "id_number":
+		w.IDNumber = val
+	case "phone":
+		w.Phone = val
+	case "hukou_address":
+		w.HukouAddress = val
+	case "residence_address":
+		w.ResidenceAddr = val
+	}
+}
+
+func (w *wireRecord) set(key, val []byte) {
+	switch string(key) {
+	case "ref":
+		w.Ref = val
+	case "name":
+		w.Name = val
+	case "sex":
+		w.Sex = val
+	case "birth_date":
+		w.BirthDate = val
+	case "ethnicity":
+		w.Ethnicity = val
+	case "id_number":
+		w.IDNumber = val
+	case "hukou_registered":
+		w.HukouRegistered = val
+	case "hukou_address":
+		w.HukouAddress = val
+	case "residence_address":
+		w.ResidenceAddr = val
+	case "co_residents":
+		w.CoResidents = val
+	case "residence_registration":
+		w.ResidenceRegistration = val
+	case "housing":
+		w.Housing = val
+	case "left_hukou_date":
+		w.LeftHukouDate = val
+	case "arrived_date":
+		w.ArrivedDate = val
+	case "guardianship_quality":
+		w.GuardianshipQuality = val
+	case "guardianship_issue":
+		w.GuardianshipIssue = val
+	case "school_stage":
+		w.SchoolStage = val
+	case "school_name":
+		w.SchoolName = val
+	case "study_status":
+		w.StudyStatus = val
+	case "boarding":
+		w.Boarding = val
+	case "health":
+		w.Health = val
+	case "health_mgmt_0_6":
+		w.HealthMgmt06 = val
+	case "tcm_mgmt_0_36m":
+		w.TCMMgmt036m = val
+	case "medical_insurance":
+		w.MedicalInsurance = val
+	case "disability_types":
+		w.DisabilityTypes = val
+	case "disability_grade":
+		w.DisabilityGrade = val
+	case "disability_certificate":
+		w.DisabilityCertificate = val
+	case "disability_certificate_no":
+		w.DisabilityCertificateNo = val
+	case "rehabilitation":
+		w.Rehabilitation = val
+	case "father":
+		w.Father = val
+	case "mother":
+		w.Mother = val
+	case "both_parents_away":
+		w.BothParentsAway = val
+	case "one_away_other_incapable":
+		w.OneAwayOtherIncapable = val
+	case "other_guardian":
+		w.OtherGuardian = val
+	case "caregiver":
+		w.Caregiver = val
+	case "family_hardship":
+		w.FamilyHardship = val
+	case "family_hardship_other":
+		w.FamilyHardshipOther = val
+	case "assistance":
+		w.Assistance = val
+	case "vagrant":
+		w.Vagrant = val
+	case "help_requested":
+		w.HelpRequested = val
+	case "collection_method":
+		w.CollectionMethod = val
+	case "reporting_unit":
+		w.ReportingUnit = val
+	case "report_date":
+		w.ReportDate = val
+	}
+}
+
 // Options set how a record is checked.
 type Options struct {
 	// Today is the date of entry, for "not in the future"; zero skips those checks.
@@ -127,7 +273,7 @@ func Decode(data []byte, opt Options) (Record, Issues) {
 		is.Error("", "json", "不是 JSON 对象：每行应是一个儿童记录 {…}")
 		return Record{}, is
 	}
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := scanObject(data, w.set); err != nil {
 		is.Error("", "json", "不是有效的 JSON："+jsonErrorText(err))
 		return Record{}, is
 	}
@@ -144,6 +290,8 @@ func jsonErrorText(err error) string {
 		return "第 " + strconv.FormatInt(e.Offset, 10) + " 个字节附近语法错误（" + e.Error() + "）"
 	case *json.UnmarshalTypeError:
 		return "字段 " + e.Field + " 的类型不对（" + e.Value + "）"
+	case *scanError:
+		return e.Error()
 	}
 	return err.Error()
 }
@@ -225,15 +373,7 @@ func (d *decoder) scalar(field string, v raw, item string) (string, bool) {
 	}
 	switch v[0] {
 	case '"':
-		if bytes.IndexByte(v, '\\') < 0 {
-			return string(v[1 : len(v)-1]), true
-		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			d.is.Error(field, "type", item+"不是有效的文本")
-			return "", false
-		}
-		return s, true
+		return unquote(v), true
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		return string(v), true
 	case 't', 'f':
@@ -341,17 +481,11 @@ func (d *decoder) set(field string, v raw, t *CodeTable) []string {
 	}
 	var items []string
 	if v[0] == '[' {
-		var arr []json.RawMessage
-		if err := json.Unmarshal(v, &arr); err != nil {
-			d.is.Error(field, "type", t.Item+"不是有效的数组")
-			return nil
-		}
-		for _, a := range arr {
-			s, ok := d.scalar(field, a, t.Item)
-			if ok {
+		_ = scanArray(v, func(a []byte) {
+			if s, ok := d.scalar(field, a, t.Item); ok {
 				items = append(items, s)
 			}
-		}
+		})
 	} else {
 		s, ok := d.scalar(field, v, t.Item)
 		if !ok {
@@ -405,11 +539,11 @@ func (d *decoder) address(field string, v raw, item string) *Address {
 		return ResolveAddress(field, item, "", s, d.is, d.opt)
 	}
 	if v[0] != '{' {
-		d.is.Error(field, "type", item+"应为 {\"region_code\": …, \"detail\": …}")
+		d.is.Error(field, "type", item+"应为 {\"region_code\": …, \"detail\": …} 或地址文本")
 		return nil
 	}
 	var w wireAddress
-	if err := json.Unmarshal(v, &w); err != nil {
+	if err := scanObject(v, w.set); err != nil {
 		d.is.Error(field, "type", item+"格式不对："+jsonErrorText(err))
 		return nil
 	}
@@ -461,7 +595,7 @@ func (d *decoder) parent(field string, v raw, item string) *Parent {
 		return nil
 	}
 	var w wireParent
-	if err := json.Unmarshal(v, &w); err != nil {
+	if err := scanObject(v, w.set); err != nil {
 		d.is.Error(field, "type", item+"信息格式不对："+jsonErrorText(err))
 		return nil
 	}
@@ -488,7 +622,7 @@ func (d *decoder) guardian(field string, v raw, item string) *wireGuardianValues
 		return nil
 	}
 	var w wireGuardian
-	if err := json.Unmarshal(v, &w); err != nil {
+	if err := scanObject(v, w.set); err != nil {
 		d.is.Error(field, "type", item+"信息格式不对："+jsonErrorText(err))
 		return nil
 	}
@@ -522,11 +656,15 @@ func (d *decoder) rehabilitation(field string, v raw) *Rehabilitation {
 		}
 		return &Rehabilitation{Received: b}
 	}
-	var w struct {
-		Received raw `json:"received"`
-		Detail   raw `json:"detail"`
-	}
-	if err := json.Unmarshal(v, &w); err != nil {
+	var w struct{ Received, Detail raw }
+	if err := scanObject(v, func(k, val []byte) {
+		switch string(k) {
+		case "received":
+			w.Received = val
+		case "detail":
+			w.Detail = val
+		}
+	}); err != nil {
 		d.is.Error(field, "type", "接受康复救助情况格式不对："+jsonErrorText(err))
 		return nil
 	}
@@ -548,12 +686,17 @@ func (d *decoder) help(field string, v raw) *HelpRequest {
 		}
 		return &HelpRequest{Requested: b}
 	}
-	var w struct {
-		Requested raw `json:"requested"`
-		Detail    raw `json:"detail"`
-		Date      raw `json:"date"`
-	}
-	if err := json.Unmarshal(v, &w); err != nil {
+	var w struct{ Requested, Detail, Date raw }
+	if err := scanObject(v, func(k, val []byte) {
+		switch string(k) {
+		case "requested":
+			w.Requested = val
+		case "detail":
+			w.Detail = val
+		case "date":
+			w.Date = val
+		}
+	}); err != nil {
 		d.is.Error(field, "type", "主动求助情况格式不对："+jsonErrorText(err))
 		return nil
 	}

@@ -3,6 +3,8 @@ package rules
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"guanai/internal/child"
 	"guanai/internal/region"
@@ -154,15 +156,33 @@ func (res *Result) ageReason() string {
 	return "年龄：出生于 " + r.BirthDate.String() + "，截至 " + res.AsOf.String() + " 已满" + limit + "周岁（" + bday.String() + " 为" + limit + "周岁生日，次日起满" + limit + "周岁），不属于工作对象。"
 }
 
+// placeCache keeps the names of the divisions met so far: a classification run meets the same
+// few thousand codes again and again.
+var placeCache sync.Map
+
+// placeCacheMax bounds placeCache; codes past it are named without caching.
+const placeCacheMax = 200_000
+
+var placeCacheLen atomic.Int64
+
 // place names a division with its code: 内蒙古自治区乌海市海勃湾区（150302）.
 func place(code string) string {
 	if code == "" {
 		return "（未填写）"
 	}
-	if name := region.Default().FullName(code); name != "" {
-		return name + "（" + code + "）"
+	if v, ok := placeCache.Load(code); ok {
+		return v.(string)
 	}
-	return "区划代码 " + code
+	s := "区划代码 " + code
+	if name := region.Default().FullName(code); name != "" {
+		s = name + "（" + code + "）"
+	}
+	if placeCacheLen.Load() < placeCacheMax {
+		if _, loaded := placeCache.LoadOrStore(code, s); !loaded {
+			placeCacheLen.Add(1)
+		}
+	}
+	return s
 }
 
 func (res *Result) migrantReason(monitoring bool) string {
