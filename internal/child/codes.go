@@ -306,8 +306,8 @@ func ethnicCodes() []Code {
 	return codes
 }
 
-// sortedCodes returns the codes of a set in the table's order, deduplicated.
-func (t *CodeTable) sortedCodes(set []string) []string {
+// SortSet returns the codes of a set in the table's order, without repeats.
+func (t *CodeTable) SortSet(set []string) []string {
 	out := append(make([]string, 0, len(set)), set...)
 	if len(out) < 2 {
 		return out

@@ -523,7 +523,7 @@ func parseSetItems(field string, items []string, t *CodeTable, is *Issues) []str
 	if bad {
 		return nil
 	}
-	return t.sortedCodes(out)
+	return t.SortSet(out)
 }
 
 func (d *decoder) address(field string, v raw, item string) *Address {
