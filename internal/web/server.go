@@ -1,0 +1,174 @@
+// Package web serves guanai's JSON API under /api/v1 and the embedded user interface. Handlers
+// decode requests, call the registry and answer JSON; errors become HTTP statuses in one place
+// (fail). Personal data leave only masked unless a reveal with a stated purpose asks otherwise.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"guanai/internal/child"
+	"guanai/internal/region"
+	"guanai/internal/rules"
+)
+
+// Pinger reports whether the database answers; /healthz uses it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	DB      Pinger
+	Regions *region.Table
+	Rules   rules.Config
+	Now     func() time.Time
+	Log     *slog.Logger
+
+	mux      *http.ServeMux
+	patterns []string
+}
+
+// chinaTime is China Standard Time: "today" is a date in Wuhai.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// Today returns the current date in China.
+func (s *Server) Today() child.Date { return child.DateOf(s.Now().In(chinaTime)) }
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	if s.mux == nil {
+		s.mux = http.NewServeMux()
+		s.routes()
+	}
+	return s.mux
+}
+
+// handle registers a route and remembers its pattern for the API document's test.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, h)
+}
+
+func (s *Server) routes() {
+	s.handle("GET /healthz", s.healthz)
+	s.handle("GET /api/v1/meta/codes", s.codes)
+	s.handle("GET /api/v1/regions", s.regionChildren)
+	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
+	s.handle("GET /api/v1/regions/{code}", s.regionGet)
+	s.handle("POST /api/v1/classify", s.classify)
+	s.handle("GET /api/v1/openapi.json", s.openapi)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "没有这个接口：" + r.Method + " " + r.URL.Path})
+	})
+}
+
+// Error is an API error: an HTTP status, a stable code, a Chinese message and, for validation,
+// the field errors.
+type Error struct {
+	Status  int           `json:"-"`
+	Code    string        `json:"code"`
+	Message string        `json:"message"`
+	Fields  []child.Issue `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// coded is an error of another package that carries one of the API's codes.
+type coded interface {
+	error
+	ErrorCode() string
+	ErrorMessage() string
+}
+
+// statusOf maps the codes shared by the packages to HTTP statuses: the one place where that is
+// decided.
+func statusOf(code string) int {
+	switch code {
+	case "invalid":
+		return http.StatusUnprocessableEntity
+	case "bad_request":
+		return http.StatusBadRequest
+	case "not_found":
+		return http.StatusNotFound
+	case "conflict":
+		return http.StatusConflict
+	case "forbidden":
+		return http.StatusForbidden
+	case "unauthorized":
+		return http.StatusUnauthorized
+	case "too_large":
+		return http.StatusRequestEntityTooLarge
+	case "unavailable":
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// fail answers an error as JSON {"error": {...}} and logs it once when it is the server's fault.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	var c coded
+	switch {
+	case errors.As(err, &e):
+		if e.Status == 0 {
+			e.Status = statusOf(e.Code)
+		}
+	case errors.As(err, &c):
+		e = &Error{Status: statusOf(c.ErrorCode()), Code: c.ErrorCode(), Message: c.ErrorMessage()}
+		if f, ok := err.(interface{ FieldIssues() []child.Issue }); ok {
+			e.Fields = f.FieldIssues()
+		}
+	case errors.Is(err, context.Canceled):
+		return
+	default:
+		e = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "服务器内部错误，请稍后重试或联系系统管理员"}
+	}
+	if e.Status >= 500 && s.Log != nil {
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, e.Status, map[string]any{"error": e})
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// maxBody bounds a JSON request body.
+const maxBody = 1 << 20
+
+// readJSON decodes the request body into v.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &Error{Code: "too_large", Message: "请求内容过大"}
+		}
+		return &Error{Code: "bad_request", Message: "请求内容不是有效的 JSON：" + err.Error()}
+	}
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if s.DB != nil {
+		if err := s.DB.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "数据库无法连接"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
