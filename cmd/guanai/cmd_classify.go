@@ -326,7 +326,7 @@ func appendResult(b []byte, lineNo int, rec *child.Record, is *child.Issues, res
 	b = append(b, `","key_care_reasons":`...)
 	b = appendStrings(b, res.KeyCareReasons)
 	b = append(b, `,"reasons":`...)
-	b = appendStrings(b, res.Reasons())
+	b = appendTrustedStrings(b, res.Reasons())
 	b = append(b, `,"missing":`...)
 	b = appendStrings(b, res.Missing())
 	b = append(b, `,"as_of":"`...)
@@ -365,12 +365,28 @@ func appendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
+// appendTrustedStrings appends strings known to be valid UTF-8 (text the program wrote itself)
+// as a JSON array, skipping the UTF-8 check.
+func appendTrustedStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSON(b, s, true)
+	}
+	return append(b, ']')
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString(b []byte, s string) []byte { return appendJSON(b, s, false) }
+
+// appendJSON appends s as a JSON string; valid says s is known to be valid UTF-8.
+func appendJSON(b []byte, s string, valid bool) []byte {
 	b = append(b, '"')
-	valid := utf8.ValidString(s)
+	valid = valid || utf8.ValidString(s)
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -547,8 +547,8 @@ func (d *decoder) address(field string, v raw, item string) *Address {
 		d.is.Error(field, "type", item+"格式不对："+jsonErrorText(err))
 		return nil
 	}
-	code, _ := d.scalar(field+".region_code", w.RegionCode, item+"区划代码")
-	detail := d.text(field+".detail", w.Detail, item+"详细地址")
+	code, _ := d.scalar(cat(field, ".region_code"), w.RegionCode, cat(item, "区划代码"))
+	detail := d.text(cat(field, ".detail"), w.Detail, cat(item, "详细地址"))
 	if strings.TrimSpace(code) == "" && detail == "" {
 		return nil
 	}
@@ -564,7 +564,7 @@ func ResolveAddress(field, item, code, detail string, is *Issues, opt *Options) 
 	if code != "" {
 		n, ok := region.Normalize(code)
 		if !ok {
-			is.Error(field+".region_code", "region_format", item+"区划代码“"+code+"”格式不对：应为 6 位（县级）、9 位（乡级）或 12 位（村级）数字")
+			is.Error(cat(field, ".region_code"), "region_format", item+"区划代码“"+code+"”格式不对：应为 6 位（县级）、9 位（乡级）或 12 位（村级）数字")
 			code = ""
 		} else {
 			code = n
@@ -591,7 +591,7 @@ func (d *decoder) parent(field string, v raw, item string) *Parent {
 		return nil
 	}
 	if v[0] != '{' {
-		d.is.Error(field, "type", item+"信息应为 JSON 对象")
+		d.is.Error(field, "type", cat(item, "信息应为 JSON 对象"))
 		return nil
 	}
 	var w wireParent
@@ -600,15 +600,15 @@ func (d *decoder) parent(field string, v raw, item string) *Parent {
 		return nil
 	}
 	p := &Parent{
-		Name:           d.name(field+".name", w.Name, item+"姓名"),
-		IDNumber:       d.text(field+".id_number", w.IDNumber, item+"公民身份号码"),
-		Phone:          d.text(field+".phone", w.Phone, item+"联系方式"),
-		HukouAddress:   d.address(field+".hukou_address", w.HukouAddress, item+"户籍地址"),
-		ResidenceAddr:  d.address(field+".residence_address", w.ResidenceAddr, item+"现居住地"),
-		MigrantWorker:  d.bool(field+".migrant_worker", w.MigrantWorker, item+"是否外出务工"),
-		WorkRegionCode: d.text(field+".work_region_code", w.WorkRegionCode, item+"务工地"),
-		WorkSince:      d.date(field+".work_since", w.WorkSince, item+"外出务工起始日期"),
-		Capacity:       d.code(field+".capacity", w.Capacity, Capacity),
+		Name:           d.name(cat(field, ".name"), w.Name, cat(item, "姓名")),
+		IDNumber:       d.text(cat(field, ".id_number"), w.IDNumber, cat(item, "公民身份号码")),
+		Phone:          d.text(cat(field, ".phone"), w.Phone, cat(item, "联系方式")),
+		HukouAddress:   d.address(cat(field, ".hukou_address"), w.HukouAddress, cat(item, "户籍地址")),
+		ResidenceAddr:  d.address(cat(field, ".residence_address"), w.ResidenceAddr, cat(item, "现居住地")),
+		MigrantWorker:  d.bool(cat(field, ".migrant_worker"), w.MigrantWorker, cat(item, "是否外出务工")),
+		WorkRegionCode: d.text(cat(field, ".work_region_code"), w.WorkRegionCode, cat(item, "务工地")),
+		WorkSince:      d.date(cat(field, ".work_since"), w.WorkSince, cat(item, "外出务工起始日期")),
+		Capacity:       d.code(cat(field, ".capacity"), w.Capacity, Capacity),
 	}
 	return p
 }
@@ -618,7 +618,7 @@ func (d *decoder) guardian(field string, v raw, item string) *wireGuardianValues
 		return nil
 	}
 	if v[0] != '{' {
-		d.is.Error(field, "type", item+"信息应为 JSON 对象")
+		d.is.Error(field, "type", cat(item, "信息应为 JSON 对象"))
 		return nil
 	}
 	var w wireGuardian
@@ -627,14 +627,14 @@ func (d *decoder) guardian(field string, v raw, item string) *wireGuardianValues
 		return nil
 	}
 	return &wireGuardianValues{
-		Present:       d.bool(field+".present", w.Present, "有无"+item),
-		Name:          d.name(field+".name", w.Name, item+"姓名"),
-		Relation:      d.text(field+".relation", w.Relation, item+"与儿童关系"),
-		RelationOther: d.text(field+".relation_other", w.RelationOther, item+"与儿童关系（其他）"),
-		IDNumber:      d.text(field+".id_number", w.IDNumber, item+"公民身份号码"),
-		Phone:         d.text(field+".phone", w.Phone, item+"联系方式"),
-		HukouAddress:  d.address(field+".hukou_address", w.HukouAddress, item+"户籍地址"),
-		ResidenceAddr: d.address(field+".residence_address", w.ResidenceAddr, item+"现居住地"),
+		Present:       d.bool(cat(field, ".present"), w.Present, cat("有无", item)),
+		Name:          d.name(cat(field, ".name"), w.Name, cat(item, "姓名")),
+		Relation:      d.text(cat(field, ".relation"), w.Relation, cat(item, "与儿童关系")),
+		RelationOther: d.text(cat(field, ".relation_other"), w.RelationOther, cat(item, "与儿童关系（其他）")),
+		IDNumber:      d.text(cat(field, ".id_number"), w.IDNumber, cat(item, "公民身份号码")),
+		Phone:         d.text(cat(field, ".phone"), w.Phone, cat(item, "联系方式")),
+		HukouAddress:  d.address(cat(field, ".hukou_address"), w.HukouAddress, cat(item, "户籍地址")),
+		ResidenceAddr: d.address(cat(field, ".residence_address"), w.ResidenceAddr, cat(item, "现居住地")),
 	}
 }
 
@@ -668,7 +668,7 @@ func (d *decoder) rehabilitation(field string, v raw) *Rehabilitation {
 		d.is.Error(field, "type", "接受康复救助情况格式不对："+jsonErrorText(err))
 		return nil
 	}
-	r := &Rehabilitation{Received: d.bool(field+".received", w.Received, "是否接受康复救助"), Detail: d.text(field+".detail", w.Detail, "康复救助说明")}
+	r := &Rehabilitation{Received: d.bool(cat(field, ".received"), w.Received, "是否接受康复救助"), Detail: d.text(cat(field, ".detail"), w.Detail, "康复救助说明")}
 	if r.Received == nil && r.Detail == "" {
 		return nil
 	}
@@ -701,9 +701,9 @@ func (d *decoder) help(field string, v raw) *HelpRequest {
 		return nil
 	}
 	h := &HelpRequest{
-		Requested: d.bool(field+".requested", w.Requested, "是否主动求助"),
-		Detail:    d.text(field+".detail", w.Detail, "求助说明"),
-		Date:      d.date(field+".date", w.Date, "求助日期"),
+		Requested: d.bool(cat(field, ".requested"), w.Requested, "是否主动求助"),
+		Detail:    d.text(cat(field, ".detail"), w.Detail, "求助说明"),
+		Date:      d.date(cat(field, ".date"), w.Date, "求助日期"),
 	}
 	if h.Requested == nil && h.Detail == "" && h.Date == 0 {
 		return nil

@@ -2,6 +2,8 @@ package child
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -9,9 +11,15 @@ import (
 // toHalfWidth maps full-width ASCII (U+FF01–U+FF5E) to ASCII and the ideographic space to a
 // space. Text without such characters is returned as it is, without allocating.
 func toHalfWidth(s string) string {
+	// Full-width forms are U+FF01–U+FF5E (EF BC 81 – EF BD 9E) and the ideographic space
+	// U+3000 (E3 80 80): look for their lead bytes before decoding anything.
 	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
+	for ; i < len(s); i++ {
+		if c := s[i]; c == 0xEF || c == 0xE3 {
+			if r, _ := utf8.DecodeRuneInString(s[i:]); (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000 {
+				break
+			}
+		}
 	}
 	if i == len(s) {
 		return s
@@ -89,6 +97,9 @@ func isNameDot(r rune) bool {
 // repeated dots merged.
 func NormalizeName(s string) string {
 	s = toHalfWidth(s)
+	if nameIsClean(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	var prev rune
@@ -113,6 +124,19 @@ func NormalizeName(s string) string {
 		prev = r
 	}
 	return b.String()
+}
+
+// nameIsClean reports a name that NormalizeName would leave as it is: no white space at all,
+// and no dot but U+00B7 between two other characters.
+func nameIsClean(s string) bool {
+	prevDot := true
+	for _, r := range s {
+		if isSpace(r) || (isNameDot(r) && (r != '·' || prevDot)) {
+			return false
+		}
+		prevDot = r == '·'
+	}
+	return true
 }
 
 func isLatin(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }
@@ -228,6 +252,12 @@ func MaskDetail(s string) string {
 
 // ParseBool reads yes/no as people write it: 是/否, 有/无, true/false, 1/0, y/n, √/×.
 func ParseBool(s string) (v bool, ok bool) {
+	switch s {
+	case "true", "是":
+		return true, true
+	case "false", "否":
+		return false, true
+	}
 	switch lookupKey(s) {
 	case "是", "有", "true", "1", "y", "yes", "t", "√", "对", "已", "是的":
 		return true, true
@@ -254,4 +284,40 @@ func SplitSet(s string) []string {
 		}
 	}
 	return out
+}
+
+// catCache memoises the joins of field paths and item names (father + ".phone", 父亲 + 联系方式)
+// that decoding and validation build for every record: a few hundred distinct pairs. Readers
+// load an immutable map without locking; a new pair copies the map (rare after warm-up).
+var catCache atomic.Pointer[map[[2]string]string]
+
+var catMu sync.Mutex
+
+// catCacheMax bounds catCache; pairs past it are joined without caching.
+const catCacheMax = 2048
+
+// cat returns a+b, from the cache when it has been built before.
+func cat(a, b string) string {
+	k := [2]string{a, b}
+	if m := catCache.Load(); m != nil {
+		if s, ok := (*m)[k]; ok {
+			return s
+		}
+	}
+	s := a + b
+	catMu.Lock()
+	defer catMu.Unlock()
+	old := catCache.Load()
+	if old != nil && len(*old) >= catCacheMax {
+		return s
+	}
+	next := make(map[[2]string]string, 64)
+	if old != nil {
+		for kk, v := range *old {
+			next[kk] = v
+		}
+	}
+	next[k] = s
+	catCache.Store(&next)
+	return s
 }

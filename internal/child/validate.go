@@ -189,10 +189,10 @@ func (v *validator) address(field, item string, a *Address) {
 	if a == nil || a.RegionCode == "" {
 		return
 	}
-	v.regionCode(field+".region_code", item, &a.RegionCode)
+	v.regionCode(cat(field, ".region_code"), item, &a.RegionCode)
 	if n := len(a.RegionCode); n > 0 && n < 6 {
 		name := v.opt.regions().FullName(a.RegionCode)
-		v.is.Warn(field+".region_code", "region_level", item+"区划代码只到"+map[bool]string{true: "省级", false: "地级"}[n == 2]+"（"+name+"），应至少到县级（6 位）")
+		v.is.Warn(cat(field, ".region_code"), "region_level", item+"区划代码只到"+map[bool]string{true: "省级", false: "地级"}[n == 2]+"（"+name+"），应至少到县级（6 位）")
 	}
 }
 
@@ -262,21 +262,21 @@ func (v *validator) parent(field, item string, p *Parent, wantSex int) {
 		return
 	}
 	is := v.is
-	v.personName(field+".name", item+"姓名", &p.Name)
-	if p.IDNumber != "" && !is.HasError(field+".id_number") {
-		if id, ok := v.idNumber(field+".id_number", item+"公民身份号码", p.IDNumber); ok {
+	v.personName(cat(field, ".name"), cat(item, "姓名"), &p.Name)
+	if p.IDNumber != "" && !is.HasError(cat(field, ".id_number")) {
+		if id, ok := v.idNumber(cat(field, ".id_number"), cat(item, "公民身份号码"), p.IDNumber); ok {
 			p.IDNumber = id.Number
 			if id.Sex != wantSex {
-				is.Warn(field+".id_number", "parent_sex", item+"公民身份号码第 17 位表示性别为“"+Sex.Label(sexCode(id.Sex))+"”，与“"+item+"”不符")
+				is.Warn(cat(field, ".id_number"), "parent_sex", item+"公民身份号码第 17 位表示性别为“"+Sex.Label(sexCode(id.Sex))+"”，与“"+cat(item, "”不符"))
 			}
 		} else {
 			p.IDNumber = ""
 		}
 	}
-	v.phone(field+".phone", item+"联系方式", &p.Phone)
-	v.address(field+".hukou_address", item+"户籍地址", p.HukouAddress)
-	v.address(field+".residence_address", item+"现居住地", p.ResidenceAddr)
-	if p.WorkRegionCode != "" && !is.HasError(field+".work_region_code") {
+	v.phone(cat(field, ".phone"), cat(item, "联系方式"), &p.Phone)
+	v.address(cat(field, ".hukou_address"), cat(item, "户籍地址"), p.HukouAddress)
+	v.address(cat(field, ".residence_address"), cat(item, "现居住地"), p.ResidenceAddr)
+	if p.WorkRegionCode != "" && !is.HasError(cat(field, ".work_region_code")) {
 		// A work place may be named down to any level, the province included.
 		n, ok := region.Normalize(p.WorkRegionCode)
 		if !ok {
@@ -285,15 +285,15 @@ func (v *validator) parent(field, item string, p *Parent, wantSex int) {
 			}
 		}
 		if !ok {
-			is.Error(field+".work_region_code", "region_format", item+"务工地“"+p.WorkRegionCode+"”应为行政区划代码（2、4、6、9 或 12 位）或可识别的地名")
+			is.Error(cat(field, ".work_region_code"), "region_format", item+"务工地“"+p.WorkRegionCode+"”应为行政区划代码（2、4、6、9 或 12 位）或可识别的地名")
 			p.WorkRegionCode = ""
 		} else {
 			p.WorkRegionCode = n
-			v.regionCode(field+".work_region_code", item+"务工地", &p.WorkRegionCode)
+			v.regionCode(cat(field, ".work_region_code"), cat(item, "务工地"), &p.WorkRegionCode)
 		}
 	}
 	if p.WorkSince != 0 && v.future(p.WorkSince) {
-		is.Error(field+".work_since", "future", item+"外出务工起始日期 "+p.WorkSince.String()+" 晚于今天")
+		is.Error(cat(field, ".work_since"), "future", item+"外出务工起始日期 "+p.WorkSince.String()+" 晚于今天")
 		p.WorkSince = 0
 	}
 }
@@ -304,7 +304,7 @@ func (v *validator) personName(field, item string, name *string) {
 	}
 	switch nameProblem(*name) {
 	case "length":
-		v.is.Error(field, "length", item+"应为 1–40 个字")
+		v.is.Error(field, "length", cat(item, "应为 1–40 个字"))
 		*name = ""
 	case "chars":
 		v.is.Error(field, "chars", item+"“"+*name+"”含有不允许的字符：只能是汉字、字母和圆点“·”")
