@@ -23,11 +23,12 @@ type Pinger interface {
 
 // Server holds what the handlers need.
 type Server struct {
-	DB      Pinger
-	Regions *region.Table
-	Rules   rules.Config
-	Now     func() time.Time
-	Log     *slog.Logger
+	DB       Pinger
+	Registry Registry
+	Regions  *region.Table
+	Rules    rules.Config
+	Now      func() time.Time
+	Log      *slog.Logger
 
 	mux      *http.ServeMux
 	patterns []string
@@ -61,6 +62,14 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
 	s.handle("GET /api/v1/regions/{code}", s.regionGet)
 	s.handle("POST /api/v1/classify", s.classify)
+	if s.Registry != nil {
+		s.handle("GET /api/v1/children", s.listChildren)
+		s.handle("POST /api/v1/children", s.createChild)
+		s.handle("GET /api/v1/children/{uid}", s.getChild)
+		s.handle("PUT /api/v1/children/{uid}", s.updateChild)
+		s.handle("POST /api/v1/children/{uid}/transitions", s.transitionChild)
+		s.handle("GET /api/v1/children/{uid}/history", s.childHistory)
+	}
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "没有这个接口：" + r.Method + " " + r.URL.Path})
@@ -118,6 +127,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if e.Status == 0 {
 			e.Status = statusOf(e.Code)
 		}
+	case storeAs(err, &e):
+		e.Status = statusOf(e.Code)
 	case errors.As(err, &c):
 		e = &Error{Status: statusOf(c.ErrorCode()), Code: c.ErrorCode(), Message: c.ErrorMessage()}
 		if f, ok := err.(interface{ FieldIssues() []child.Issue }); ok {
@@ -132,6 +143,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, e.Status, map[string]any{"error": e})
+}
+
+func storeAs(err error, target **Error) bool {
+	e, ok := storeError(err)
+	if ok {
+		*target = e
+	}
+	return ok
 }
 
 // writeJSON answers v as JSON with status.

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"guanai/internal/child"
+	"guanai/internal/demo"
+	"guanai/internal/region"
+	"guanai/internal/store"
+	"guanai/internal/web"
+)
+
+func init() {
+	commands["serve"] = command{summary: "启动服务（界面与 JSON API）", run: runServe}
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	finish := commonFlags(fs, env)
+	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
+	withDemo := fs.Bool("demo", false, "数据库为空时填入虚构的乌海市演示数据")
+	demoSize := fs.Int("demo-size", 5000, "演示数据的儿童人数")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "用法: guanai serve [选项]\n\n选项:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	}
+	c, err := finish()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *addr != "" {
+		c.Addr = *addr
+	}
+	if *demoSize < 0 || *demoSize > 2_000_000 {
+		return usageError{"--demo-size 应为 0–2000000"}
+	}
+	// Accounts and permissions are not in place yet: the API listens on loopback only.
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return usageError{"--addr “" + c.Addr + "”格式不对，应为 主机:端口"}
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return usageError{"在账号与权限功能上线前，服务只能监听本机回环地址（如 127.0.0.1:8080），不能监听 " + c.Addr}
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	s, err := openStore(ctx, env, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *withDemo {
+		if err := fillDemo(ctx, env, s, *demoSize); err != nil {
+			return err
+		}
+	}
+	// Decode the village level now rather than on the first request.
+	go region.Default().Warm()
+
+	srv := &web.Server{DB: s, Registry: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log}
+	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("监听 %s：%w", c.Addr, err)
+	}
+	fmt.Fprintf(env.Stderr, "guanai 已启动：http://%s （数据库 %s）\n", ln.Addr(), redactURL(c.DB))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		fmt.Fprintln(env.Stderr, "正在停止服务…")
+		return hs.Shutdown(shutdown)
+	}
+}
+
+// fillDemo fills an empty registry with synthetic Wuhai children through the import path, so
+// that the demo data are stored, sealed and versioned like real data, and marked synthetic.
+func fillDemo(ctx context.Context, env *Env, s *store.Store, n int) error {
+	page, err := s.Search(ctx, store.Query{Limit: 1, IncludeArchived: true})
+	if err != nil {
+		return err
+	}
+	if page.Total > 0 {
+		fmt.Fprintf(env.Stderr, "数据库已有 %d 条记录，不再填入演示数据\n", page.Total)
+		return nil
+	}
+	today := child.DateOf(env.Now().In(chinaTime))
+	g := demo.New(uint64(today), today)
+	im, err := s.BeginImport(ctx, "system:demo", store.ImportOptions{Roster: "演示数据", Synthetic: true, Status: store.StatusSubmitted})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "正在生成 %d 名虚构儿童的演示数据…\n", n)
+	rows := make([]store.ImportRow, 0, 500)
+	for i := 1; i <= n; i++ {
+		rec := g.Child()
+		var is child.Issues
+		child.Validate(&rec, &is, child.Options{Today: today})
+		rows = append(rows, store.ImportRow{Row: i, Record: rec, Issues: is})
+		if len(rows) == cap(rows) || i == n {
+			if _, err := im.Add(ctx, rows); err != nil {
+				return err
+			}
+			rows = rows[:0]
+		}
+	}
+	res, err := im.Finish(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "演示数据已填入：%d 名（均为虚构，标记为演示数据）\n", res.Imported)
+	return nil
+}

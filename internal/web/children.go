@@ -1,0 +1,339 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"guanai/internal/child"
+	"guanai/internal/idcard"
+	"guanai/internal/store"
+)
+
+// Registry is the part of the store the children handlers use.
+type Registry interface {
+	Create(ctx context.Context, actor string, rec child.Record, src store.Source) (*store.Child, error)
+	Get(ctx context.Context, uid string) (*store.Child, error)
+	Update(ctx context.Context, actor, uid string, baseVersion int, rec child.Record, src store.Source) (*store.Child, error)
+	Search(ctx context.Context, q store.Query) (store.Page, error)
+	Transition(ctx context.Context, actor, uid, to, reason string) (*store.Child, error)
+	History(ctx context.Context, uid string) ([]store.HistoryEntry, error)
+}
+
+// childJSON is a stored child as the API shows it: personal identifiers masked.
+type childJSON struct {
+	UID            string       `json:"uid"`
+	Version        int          `json:"version"`
+	Status         string       `json:"status"`
+	StatusLabel    string       `json:"status_label"`
+	Synthetic      bool         `json:"synthetic"`
+	Record         child.Record `json:"record"`
+	Classification classJSON    `json:"classification"`
+	Duplicates     []string     `json:"duplicates,omitempty"`
+	CreatedAt      string       `json:"created_at"`
+	UpdatedAt      string       `json:"updated_at"`
+	CreatedBy      string       `json:"created_by"`
+	UpdatedBy      string       `json:"updated_by"`
+}
+
+func toJSON(c *store.Child) childJSON {
+	rec := c.Record
+	MaskRecord(&rec)
+	return childJSON{UID: c.UID, Version: c.Version, Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
+		Synthetic: c.Synthetic, Record: rec, Classification: classOf(&c.Classification), Duplicates: c.Duplicates,
+		CreatedAt: c.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05"), UpdatedAt: c.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04:05"),
+		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy}
+}
+
+// classJSON is a stored classification with the keys of a guanai classify line.
+type classJSON struct {
+	AsOf              string        `json:"as_of"`
+	RuleVersion       string        `json:"rule_version"`
+	Age               *int          `json:"age"`
+	MigrantMonitoring string        `json:"migrant_monitoring"`
+	MigrantStatistics string        `json:"migrant_statistics"`
+	LeftBehind        string        `json:"left_behind"`
+	KeyCare           string        `json:"key_care"`
+	KeyCareReasons    []string      `json:"key_care_reasons"`
+	Reasons           []string      `json:"reasons"`
+	Missing           []string      `json:"missing"`
+	Warnings          []child.Issue `json:"warnings"`
+}
+
+func classOf(c *store.Classification) classJSON {
+	j := classJSON{AsOf: c.AsOf.String(), RuleVersion: c.RuleVersion, MigrantMonitoring: c.MigrantMonitoring,
+		MigrantStatistics: c.MigrantStatistics, LeftBehind: c.LeftBehind, KeyCare: c.KeyCare,
+		KeyCareReasons: nonNilS(c.KeyCareReasons), Reasons: nonNilS(c.Reasons), Missing: nonNilS(c.Missing), Warnings: nonNil(c.Warnings)}
+	if c.Age >= 0 {
+		age := c.Age
+		j.Age = &age
+	}
+	return j
+}
+
+func nonNilS(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// MaskRecord hides the personal identifiers of a record for display: identity numbers
+// (150302********123X), phones (138****5678) and detail addresses; names keep their first
+// character. Revealing a value is a separate, audited request.
+func MaskRecord(r *child.Record) {
+	r.Name = child.MaskName(r.Name)
+	r.IDNumber = maskID(r.IDNumber)
+	r.DisabilityCertificateNo = maskID(r.DisabilityCertificateNo)
+	maskAddr(r.HukouAddress)
+	maskAddr(r.ResidenceAddr)
+	for _, p := range []*child.Parent{r.Father, r.Mother} {
+		if p == nil {
+			continue
+		}
+		p.Name = child.MaskName(p.Name)
+		p.IDNumber = maskID(p.IDNumber)
+		p.Phone = maskPhone(p.Phone)
+		maskAddr(p.HukouAddress)
+		maskAddr(p.ResidenceAddr)
+	}
+	if g := r.OtherGuardian; g != nil {
+		g.Name, g.IDNumber, g.Phone = child.MaskName(g.Name), maskID(g.IDNumber), maskPhone(g.Phone)
+		maskAddr(g.HukouAddress)
+		maskAddr(g.ResidenceAddr)
+	}
+	if c := r.Caregiver; c != nil {
+		c.Name, c.IDNumber, c.Phone = child.MaskName(c.Name), maskID(c.IDNumber), maskPhone(c.Phone)
+		maskAddr(c.HukouAddress)
+		maskAddr(c.ResidenceAddr)
+	}
+}
+
+func maskID(s string) string {
+	if s == "" {
+		return ""
+	}
+	return idcard.Mask(s)
+}
+
+func maskPhone(s string) string {
+	if s == "" {
+		return ""
+	}
+	return child.MaskPhone(s)
+}
+
+func maskAddr(a *child.Address) {
+	if a != nil && a.Detail != "" {
+		a.Detail = child.MaskDetail(a.Detail)
+	}
+}
+
+// actor names who acts. Accounts come with the security work; until then the server listens on
+// loopback only and the acting person is given by the X-Guanai-User header (default "local").
+func actor(r *http.Request) string {
+	if u := strings.TrimSpace(r.Header.Get("X-Guanai-User")); u != "" && len(u) <= 64 {
+		return "local:" + u
+	}
+	return "local"
+}
+
+type listItem struct {
+	UID               string   `json:"uid"`
+	Name              string   `json:"name"`
+	Sex               string   `json:"sex"`
+	BirthDate         string   `json:"birth_date"`
+	Age               int      `json:"age"`
+	IDNumber          string   `json:"id_number"`
+	Status            string   `json:"status"`
+	StatusLabel       string   `json:"status_label"`
+	ResidenceRegion   string   `json:"residence_region"`
+	HukouRegion       string   `json:"hukou_region"`
+	MigrantMonitoring string   `json:"migrant_monitoring"`
+	MigrantStatistics string   `json:"migrant_statistics"`
+	LeftBehind        string   `json:"left_behind"`
+	KeyCare           string   `json:"key_care"`
+	KeyCareReasons    []string `json:"key_care_reasons"`
+	Synthetic         bool     `json:"synthetic"`
+	UpdatedAt         string   `json:"updated_at"`
+}
+
+func (s *Server) listChildren(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q := store.Query{
+		Name: v.Get("name"), IDNumber: v.Get("id_number"), Region: v.Get("region"), RegionOf: v.Get("region_of"),
+		MigrantMonitoring: v.Get("migrant_monitoring"), MigrantStatistics: v.Get("migrant_statistics"),
+		LeftBehind: v.Get("left_behind"), KeyCare: v.Get("key_care"), KeyCareReason: v.Get("key_care_reason"),
+		Sex: v.Get("sex"), SchoolStage: v.Get("school_stage"), MedicalInsurance: v.Get("medical_insurance"),
+		Disability: v.Get("disability"), Sort: v.Get("sort"),
+	}
+	if st := v.Get("status"); st != "" {
+		q.Status = strings.Split(st, ",")
+	}
+	q.IncludeArchived = v.Get("include_archived") == "true"
+	for key, dst := range map[string]**int{"age_min": &q.AgeMin, "age_max": &q.AgeMax} {
+		if a := v.Get(key); a != "" {
+			n, err := strconv.Atoi(a)
+			if err != nil || n < 0 || n > 30 {
+				s.fail(w, r, &Error{Code: "bad_request", Message: key + " 应为 0–30 的整数"})
+				return
+			}
+			*dst = &n
+		}
+	}
+	if q.Limit = atoiDefault(v.Get("limit"), 20); q.Limit < 1 || q.Limit > 500 {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "limit 应为 1–500"})
+		return
+	}
+	if q.Offset = atoiDefault(v.Get("offset"), 0); q.Offset < 0 {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "offset 不能为负数"})
+		return
+	}
+	page, err := s.Registry.Search(r.Context(), q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items := make([]listItem, 0, len(page.Items))
+	for _, c := range page.Items {
+		rec := c.Record
+		items = append(items, listItem{
+			UID: c.UID, Name: child.MaskName(rec.Name), Sex: rec.Sex, BirthDate: rec.BirthDate.String(),
+			Age: c.Classification.Age, IDNumber: maskID(rec.IDNumber), Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
+			ResidenceRegion: rec.ResidenceAddr.Region(), HukouRegion: rec.HukouAddress.Region(),
+			MigrantMonitoring: c.Classification.MigrantMonitoring, MigrantStatistics: c.Classification.MigrantStatistics,
+			LeftBehind: c.Classification.LeftBehind, KeyCare: c.Classification.KeyCare, KeyCareReasons: c.Classification.KeyCareReasons,
+			Synthetic: c.Synthetic, UpdatedAt: c.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04"),
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": page.Total, "limit": page.Limit, "offset": page.Offset, "items": items})
+}
+
+func atoiDefault(s string, def int) int {
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// decodeRecord reads a record from the request body with the entry checks of DATA.md; field
+// errors refuse it with 422.
+func (s *Server) decodeRecord(w http.ResponseWriter, r *http.Request, body []byte) (child.Record, bool) {
+	rec, is := child.Decode(body, child.Options{Today: s.Today(), Regions: s.Regions})
+	if !is.Valid() {
+		s.fail(w, r, &Error{Code: "invalid", Message: "记录有 " + strconv.Itoa(len(is.Errors)) + " 处错误，请修改后再保存", Fields: is.Errors})
+		return rec, false
+	}
+	return rec, true
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, &Error{Code: "too_large", Message: "请求内容过大"}
+	}
+	return b, nil
+}
+
+func (s *Server) createChild(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, ok := s.decodeRecord(w, r, body)
+	if !ok {
+		return
+	}
+	src := store.Source{AllowDuplicate: r.URL.Query().Get("allow_duplicate") == "true"}
+	c, err := s.Registry.Create(r.Context(), actor(r), rec, src)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toJSON(c))
+}
+
+func (s *Server) getChild(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Registry.Get(r.Context(), r.PathValue("uid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(c))
+}
+
+// updateChild replaces the record; the version it was read at comes in If-Match or ?version=,
+// so that a stale edit is merged or refused with the conflicting fields named.
+func (s *Server) updateChild(w http.ResponseWriter, r *http.Request) {
+	ver := strings.Trim(r.Header.Get("If-Match"), `"W/`)
+	if ver == "" {
+		ver = r.URL.Query().Get("version")
+	}
+	base, err := strconv.Atoi(ver)
+	if err != nil || base < 1 {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "请在 If-Match 头或 version 参数中给出所编辑记录的版本号"})
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, ok := s.decodeRecord(w, r, body)
+	if !ok {
+		return
+	}
+	c, err := s.Registry.Update(r.Context(), actor(r), r.PathValue("uid"), base, rec, store.Source{Note: r.URL.Query().Get("note")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(c))
+}
+
+func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		To     string `json:"to"`
+		Reason string `json:"reason"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.Registry.Transition(r.Context(), actor(r), r.PathValue("uid"), req.To, req.Reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(c))
+}
+
+func (s *Server) childHistory(w http.ResponseWriter, r *http.Request) {
+	h, err := s.Registry.History(r.Context(), r.PathValue("uid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": h})
+}
+
+// storeError turns the store's coded error into the API's.
+func storeError(err error) (*Error, bool) {
+	var se *store.Error
+	if !errors.As(err, &se) {
+		return nil, false
+	}
+	e := &Error{Code: se.Code, Message: se.Message, Fields: se.Fields}
+	if se.Code == store.CodeInternal {
+		e.Message = "服务器内部错误，请稍后重试或联系系统管理员"
+	}
+	return e, true
+}
