@@ -106,3 +106,37 @@ func TestImportUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestExportImportChangesNothing exports the registry and imports the export: nothing changes.
+func TestExportImportChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "g.db")
+	csv := "姓名,性别,出生日期,民族,公民身份号码,户籍地区划代码,户籍地址,现居住地区划代码,共同居住人,离开户籍地日期,健康状况,残疾类别,残疾等级,家庭困难情况,父亲姓名,父亲联系方式,父亲是否外出务工,父亲务工地,父亲外出务工起始日期,父亲监护能力\n" +
+		"阿依古丽·买买提,女,2016-01-02,维吾尔族,150302201601020027,640104,解放西街1号,150302003012,父母一方,2024-03-31,残疾,肢体、视力,二级,低保家庭,买买提,0473-1234567,是,44,2020-01-01,具备\n" +
+		"张小明,男,2015-03-10,汉族,150302201503101237,150304,,150304,,,健康,无,,无,,,,,,\n"
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run(t, nil, "import", "children", in, "--db", db, "--quiet")
+	if code != 0 || !strings.Contains(string(stdout), `"imported":2`) {
+		t.Fatalf("import: %s %s", stdout, stderr)
+	}
+	for _, ext := range []string{"xlsx", "csv"} {
+		out := filepath.Join(dir, "export."+ext)
+		if _, stderr, code := run(t, nil, "export", "children", "--out", out, "--db", db); code != 0 {
+			t.Fatalf("export %s: %s", ext, stderr)
+		}
+		stdout, stderr, code := run(t, nil, "import", "children", out, "--db", db, "--quiet")
+		if code != 0 {
+			t.Fatalf("re-import %s: %s", ext, stderr)
+		}
+		var s summary
+		if err := json.Unmarshal(stdout, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Rows != 2 || s.Unchanged != 2 {
+			t.Errorf("re-import of the %s export: %+v, want 2 unchanged\n%s", ext, s, stdout)
+		}
+	}
+}
