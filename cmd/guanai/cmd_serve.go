@@ -71,6 +71,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	// Decode the village level now rather than on the first request.
 	go region.Default().Warm()
+	// Classification is recomputed every day (RULES.md 重新判定): at start and after each
+	// midnight in China.
+	go dailyReclassify(ctx, env, s, log)
 
 	srv := &web.Server{DB: s, Registry: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
@@ -92,6 +95,30 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		defer cancel()
 		fmt.Fprintln(env.Stderr, "正在停止服务…")
 		return hs.Shutdown(shutdown)
+	}
+}
+
+// dailyReclassify re-evaluates the records whose answers can change with time, now and then
+// shortly after every midnight (China time), until ctx ends.
+func dailyReclassify(ctx context.Context, env *Env, s *store.Store, log *slog.Logger) {
+	for {
+		today := child.DateOf(env.Now().In(chinaTime))
+		res, err := s.Reclassify(ctx, today)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Error("daily reclassification failed", "err", err)
+		case res.Checked > 0:
+			log.Info("daily reclassification", "as_of", today.String(), "checked", res.Checked, "changed", res.Changed, "queued", res.Queued)
+		}
+		now := env.Now().In(chinaTime)
+		next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 5, 0, 0, chinaTime)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(next.Sub(now)):
+		}
 	}
 }
 
