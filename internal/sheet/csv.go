@@ -1,0 +1,163 @@
+package sheet
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// csvSource reads the rows of a delimited text file.
+type csvSource struct {
+	cr       *csv.Reader
+	encoding string // utf-8, gb18030, utf-16le, utf-16be
+	extra    int    // line breaks inside quoted fields so far
+	last     int
+	cells    []cell
+}
+
+// openText opens delimited text: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode 文本"),
+// or, when the bytes are not valid UTF-8, GB18030 — the superset of GBK and GB2312 in which a
+// Chinese Excel saves "CSV (逗号分隔)". The delimiter is the one of comma, tab and semicolon
+// that splits the first lines the most.
+func openText(ra io.ReaderAt, size int64) (*csvSource, error) {
+	head := make([]byte, min(size, 4))
+	_, _ = ra.ReadAt(head, 0)
+	var off int64
+	var dec *encoding.Decoder
+	name := "utf-8"
+	switch order := utf16Order(firstBytes(ra, size)); {
+	case len(head) >= 3 && string(head[:3]) == "\xef\xbb\xbf":
+		off = 3
+	case order == 1:
+		dec, name = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder(), "utf-16le"
+	case order == 2:
+		dec, name = unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder(), "utf-16be"
+	default:
+		ok, err := validUTF8(ra, size)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			dec, name = simplifiedchinese.GB18030.NewDecoder(), "gb18030"
+		}
+	}
+	var r io.Reader = io.NewSectionReader(ra, off, size-off)
+	if dec != nil {
+		r = transform.NewReader(r, dec)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	peek, _ := br.Peek(64 << 10)
+	cr := csv.NewReader(br)
+	cr.Comma = sniffDelimiter(peek)
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return &csvSource{cr: cr, encoding: name}, nil
+}
+
+func firstBytes(ra io.ReaderAt, size int64) []byte {
+	b := make([]byte, min(size, 4<<10))
+	n, _ := ra.ReadAt(b, 0)
+	return b[:n]
+}
+
+// validUTF8 reports whether the whole file is valid UTF-8, reading it in chunks.
+func validUTF8(ra io.ReaderAt, size int64) (bool, error) {
+	const chunk = 256 << 10
+	buf := make([]byte, chunk+utf8.UTFMax)
+	carry := 0
+	for off := int64(0); off < size; {
+		n, err := ra.ReadAt(buf[carry:carry+chunk], off)
+		if n == 0 && err != nil {
+			if err == io.EOF {
+				break
+			}
+			return false, err
+		}
+		off += int64(n)
+		data := buf[:carry+n]
+		// Keep an incomplete sequence at the end for the next chunk.
+		cut := len(data)
+		for i := len(data) - 1; i >= 0 && i >= len(data)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(data[i]) {
+				if !utf8.FullRune(data[i:]) && off < size {
+					cut = i
+				}
+				break
+			}
+		}
+		if !utf8.Valid(data[:cut]) {
+			return false, nil
+		}
+		carry = copy(buf, data[cut:])
+	}
+	return utf8.Valid(buf[:carry]), nil
+}
+
+// sniffDelimiter picks the delimiter that splits one of the first 30 lines into the most fields,
+// counting outside quotes; comma when none splits anything.
+func sniffDelimiter(head []byte) rune {
+	best, bestN := ',', 0
+	for _, d := range []byte{',', '\t', ';'} {
+		n, line, quoted := 0, 0, false
+		most := 0
+		for _, c := range head {
+			switch {
+			case c == '"':
+				quoted = !quoted
+			case c == '\n' && !quoted:
+				line++
+				most = max(most, n)
+				n = 0
+			case c == d && !quoted:
+				n++
+			}
+			if line >= 30 {
+				break
+			}
+		}
+		if most = max(most, n); most > bestN {
+			best, bestN = rune(d), most
+		}
+	}
+	return best
+}
+
+// next returns the next record with its row number as a spreadsheet shows the file: blank
+// lines count as rows, and a record with line breaks inside quotes is one row.
+func (c *csvSource) next() (int, []cell, error) {
+	rec, err := c.cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return 0, nil, io.EOF
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return 0, nil, fileError(CodeBadCSV, "CSV 文件第 "+strconv.Itoa(pe.StartLine-c.extra)+" 行格式错误（引号不配对），无法继续读取")
+		}
+		return 0, nil, err
+	}
+	line, _ := c.cr.FieldPos(0)
+	num := line - c.extra
+	if num <= c.last {
+		num = c.last + 1
+	}
+	c.last = num
+	c.cells = c.cells[:0]
+	for _, f := range rec {
+		c.extra += strings.Count(f, "\n")
+		c.cells = append(c.cells, cell{text: f})
+	}
+	return num, c.cells, nil
+}
+
+func (c *csvSource) close() error { return nil }
