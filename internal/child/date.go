@@ -144,6 +144,9 @@ func ParseDate(s string) (d Date, shaped bool, err error) {
 	if s == "" {
 		return 0, false, errDate
 	}
+	if strings.Contains(s, " ") {
+		s = dropSpacesAroundSeparators(s)
+	}
 	var parts [3]int
 	var count [3]int
 	idx := 0
@@ -217,6 +220,27 @@ func ParseDate(s string) (d Date, shaped bool, err error) {
 		return 0, true, errDate
 	}
 	return d, true, nil
+}
+
+// dropSpacesAroundSeparators turns "2015 / 3 / 10" and "2015 年 3 月 10 日" into their compact
+// forms; spaces between two numbers stay (they separate the parts).
+func dropSpacesAroundSeparators(s string) string {
+	isSep := func(r rune) bool {
+		return r == '-' || r == '/' || r == '.' || r == '年' || r == '月' || r == '日' || r == '号'
+	}
+	rs := []rune(s)
+	out := make([]rune, 0, len(rs))
+	for i, r := range rs {
+		if r == ' ' {
+			prevSep := len(out) > 0 && (isSep(out[len(out)-1]) || out[len(out)-1] == ' ')
+			nextSep := i+1 < len(rs) && (isSep(rs[i+1]) || rs[i+1] == ' ')
+			if prevSep || nextSep {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return string(out)
 }
 
 // MarshalJSON writes "YYYY-MM-DD", or null when unknown.

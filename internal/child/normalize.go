@@ -39,6 +39,39 @@ func toHalfWidth(s string) string {
 	return b.String()
 }
 
+// alnumToHalfWidth maps only full-width digits and Latin letters to ASCII, and the ideographic
+// space to a space.
+func alnumToHalfWidth(s string) string {
+	i := 0
+	for ; i < len(s); i++ {
+		if c := s[i]; c == 0xEF || c == 0xE3 {
+			if r, _ := utf8.DecodeRuneInString(s[i:]); isFullAlnum(r) || r == 0x3000 {
+				break
+			}
+		}
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		switch {
+		case isFullAlnum(r):
+			r -= 0xFEE0
+		case r == 0x3000:
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isFullAlnum(r rune) bool {
+	return (r >= '０' && r <= '９') || (r >= 'Ａ' && r <= 'Ｚ') || (r >= 'ａ' && r <= 'ｚ')
+}
+
 // isSpace reports white space including NBSP, the ideographic space, zero-width space and BOM.
 func isSpace(r rune) bool {
 	switch r {
@@ -48,10 +81,14 @@ func isSpace(r rune) bool {
 	return false
 }
 
-// NormalizeText trims a free-text value, turns full-width ASCII into half-width and collapses
+// NormalizeText trims a free-text value, turns full-width digits and letters into half-width
+// (Chinese punctuation such as （）：， stays as written), replaces invalid UTF-8 and collapses
 // runs of white space (NBSP and ideographic spaces included) into one space.
 func NormalizeText(s string) string {
-	s = toHalfWidth(s)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = alnumToHalfWidth(s)
 	clean := true
 	prevSpace := true
 	for _, r := range s {
