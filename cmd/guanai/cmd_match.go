@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"guanai/internal/match"
@@ -59,6 +60,10 @@ func runMatch(ctx context.Context, env *Env, args []string) error {
 		BlockCap: *blockCap, Workers: *workers}
 	if *review == 0 {
 		opts.ReviewBand = 1e-9
+	}
+	if env.Getenv == nil || env.Getenv("GOMEMLIMIT") == "" {
+		// a soft ceiling: the collector works harder instead of letting the heap double
+		debug.SetMemoryLimit(1536 << 20)
 	}
 	job := match.FileJob{Left: *left, Right: *right, Out: *out, Review: *reviewOut, Explain: *explainOut}
 	_, err := match.LinkFiles(ctx, job, env.Stdout, env.Stderr, opts)

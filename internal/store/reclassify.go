@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"guanai/internal/child"
+)
+
+// ReclassifyResult counts the work of a re-evaluation.
+type ReclassifyResult struct {
+	Checked int // records classified again
+	Changed int // records whose answers (or age, missing items, warnings) changed
+	Queued  int // records queued for review (entered or left the scope)
+}
+
+// Reclassify is the daily re-evaluation (RULES.md): it classifies again, as of asOf, the records
+// that are not archived and whose answers can have changed since they were last classified —
+// those whose next-check date has come (a birthday, six months away reached, …) and those
+// classified under other rules or another configuration. Stored answers are updated; a child who
+// enters or leaves the scope is queued for review (新符合条件 / 不再符合条件), never deleted. Every
+// record is read and written in the same transaction, in chunks.
+func (s *Store) Reclassify(ctx context.Context, asOf child.Date) (ReclassifyResult, error) {
+	return s.reclassify(ctx, asOf, false)
+}
+
+// ReclassifyAll classifies every record that is not archived again, as of asOf, whatever its
+// next-check date: after a change of the rules' code that kept their version, or to verify.
+func (s *Store) ReclassifyAll(ctx context.Context, asOf child.Date) (ReclassifyResult, error) {
+	return s.reclassify(ctx, asOf, true)
+}
+
+func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (ReclassifyResult, error) {
+	var total ReclassifyResult
+	if asOf == 0 {
+		return total, errInvalid("请指定重新判定的日期")
+	}
+	cond := "(next_check <= ? OR rule_config <> ?)"
+	args := []any{int64(asOf), s.ruleConfig}
+	if all {
+		cond = "1 = 1"
+		args = nil
+	}
+	var lastID int64
+	set := strings.Join(classificationColumns, " = ?, ") + " = ?"
+	for {
+		var res ReclassifyResult
+		var n int
+		err := s.inTx(ctx, "重新判定", func(t *tx) error {
+			res, n = ReclassifyResult{}, 0
+			rows, err := t.query(childSelect+" WHERE status <> 'archived' AND id > ? AND "+cond+" ORDER BY id LIMIT 500"+s.d.forUpdate(),
+				append([]any{lastID}, args...)...)
+			if err != nil {
+				return err
+			}
+			var cs []*Child
+			for rows.Next() {
+				c, _, err := s.scanChild(rows.Scan)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				cs = append(cs, c)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			now := s.instant()
+			var queued []*write
+			for _, c := range cs {
+				n++
+				lastID = c.id
+				before := c.Classification
+				after := s.classify(&c.Record, asOf)
+				res.Checked++
+				if !after.sameAnswers(&before) {
+					res.Changed++
+				}
+				vals := s.classificationValues(&after, nil)
+				if _, err := t.exec("UPDATE children SET "+set+" WHERE id = ?", append(vals, c.id)...); err != nil {
+					return err
+				}
+				c.Classification = after
+				w := &write{c: c}
+				w.queueIfScopeChanged(&before, &after, now)
+				if len(w.queue) > 0 {
+					res.Queued++
+					queued = append(queued, w)
+				}
+			}
+			return s.enqueue(t, queued)
+		})
+		if err != nil {
+			return total, err
+		}
+		total.Checked += res.Checked
+		total.Changed += res.Changed
+		total.Queued += res.Queued
+		if n < 500 {
+			return total, nil
+		}
+	}
+}
