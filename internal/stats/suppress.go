@@ -35,8 +35,9 @@ type SuppressionInfo struct {
 	Primary []Position `json:"primary"`
 	// Complementary are the values withheld so that no primary one can be worked out.
 	Complementary []Position `json:"complementary"`
-	// Err is set when the table could not be audited (malformed, or its figures contradict
-	// each other); every value is then withheld.
+	// Err is set when the table could not be audited (malformed, its figures contradicting
+	// each other, or a withheld value left derivable with nothing more to withhold); every value
+	// is then withheld. ErrAlreadySuppressed is the exception: the table comes back as it was.
 	Err error `json:"-"`
 }
 
@@ -55,15 +56,17 @@ func Suppress(t *Table, threshold int) (*Table, SuppressionInfo) {
 // SuppressTables suppresses tables that are published together. A value that several tables
 // share (the same population and the same conditions: the column totals of every table by type,
 // for instance) is one unknown for the audit, withheld in all of them or in none, so that one
-// table cannot give away what another withholds.
+// table cannot give away what another withholds; values tied by an identity (仅为流动儿童 =
+// 监测 + 仅统计 − 既流动又留守, an age group = the sum of smaller ones) are linked in the audit.
 func SuppressTables(tables []*Table, threshold int) ([]*Table, []SuppressionInfo) {
 	return suppressTables(tables, nil, threshold)
 }
 
 // suppressTables is SuppressTables with hidden tables: finer counts that are never published but
-// that the published ones add up from (children by single year of age). Their values are
-// unknowns of the audit; a hidden value from 1 to threshold−1 must not become derivable either —
-// the slivers that two groupings of one variable reveal by difference.
+// that the published ones add up from (children by the finest age groups the published groupings
+// can be differenced into). Their values are unknowns of the audit; a hidden value from 1 to
+// threshold−1 must not become derivable either — the slivers that two groupings of one variable
+// reveal by difference.
 func suppressTables(tables, hidden []*Table, threshold int) ([]*Table, []SuppressionInfo) {
 	if threshold <= 0 {
 		threshold = DefaultThreshold

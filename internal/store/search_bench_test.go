@@ -198,6 +198,16 @@ func latencies(b *testing.B, clients, ops int, op func(i int) error) []time.Dura
 	return out
 }
 
+// loadAvg is the machine's one-minute load average, to read the latencies by: the benchmark
+// machine is shared.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
 func pct(ds []time.Duration, p float64) float64 {
 	i := int(float64(len(ds)-1) * p)
 	return float64(ds[i].Microseconds()) / 1000
@@ -281,8 +291,12 @@ func BenchmarkRegistry(b *testing.B) {
 					if clients == 1 {
 						ops = 500
 					}
+					cpu0, wall0 := cpuTime(), time.Now()
 					ds := latencies(b, clients, ops, q.op)
-					b.Logf("%s %s, %d clients: p50 %.2f ms, p99 %.2f ms, max %.2f ms", dialect, q.name, clients, pct(ds, 0.5), pct(ds, 0.99), pct(ds, 1))
+					cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+					b.Logf("%s %s, %d clients: p50 %.2f ms, p99 %.2f ms, max %.2f ms; %.0f ops/s; this process %.2f cpu-ms/op; load %s",
+						dialect, q.name, clients, pct(ds, 0.5), pct(ds, 0.99), pct(ds, 1), float64(ops)/wall.Seconds(),
+						float64(cpu.Microseconds())/1000/float64(ops), loadAvg())
 					b.ReportMetric(pct(ds, 0.99), fmt.Sprintf("%s-%dc-p99-ms", q.name, clients))
 				}
 			}
