@@ -242,16 +242,14 @@ func (s *Store) insertStatement(table string, cols []string, rows int) string {
 	return q
 }
 
-// maxParams keeps a statement under SQLite's limit of 32766 bound parameters; rowsPerInsert is
-// the number of rows of one multi-row INSERT: enough to save most of the per-statement cost,
-// small enough to keep compiling it cheap.
-const (
-	maxParams     = 32000
-	rowsPerInsert = 100
-)
-
-// insertMany inserts rows (each len(cols) values) with the database's bulk path: multi-row
-// INSERTs prepared once per transaction on SQLite, COPY on PostgreSQL.
+// insertMany inserts rows (each len(cols) values) with the database's bulk path: COPY on
+// PostgreSQL; on SQLite one single-row INSERT prepared once per transaction and run per row.
+//
+// Multi-row INSERTs are slower on SQLite, not faster: a statement that writes several rows
+// inside a transaction opens a statement journal (so that a failing row can be undone alone),
+// and modernc.org/sqlite frees that journal's memory chunk by chunk after every statement, each
+// free an madvise system call. Measured on 30,000 children (BenchmarkBulkLoad/sqlite, see
+// docs/BENCHMARKS.md): 100 rows per statement 16.6 s, one row per statement 4.0–4.5 s.
 func (s *Store) insertMany(t *tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -259,22 +257,15 @@ func (s *Store) insertMany(t *tx, table string, cols []string, rows [][]any) err
 	if s.d.postgres {
 		return t.copyFrom(table, cols, rows)
 	}
-	per := min(max(1, maxParams/len(cols)), rowsPerInsert)
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		// modernc.org/sqlite compiles a statement on every call: reuse it within the transaction.
-		st, err := t.prepared(s.insertStatement(table, cols, n))
-		if err != nil {
+	// modernc.org/sqlite compiles a statement on every call: reuse it within the transaction.
+	st, err := t.prepared(s.insertStatement(table, cols, 1))
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	for _, r := range rows {
+		if _, err := st.ExecContext(t.ctx, r...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
-		args := make([]any, 0, n*len(cols))
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := st.ExecContext(t.ctx, args...); err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
-		}
-		rows = rows[n:]
 	}
 	return nil
 }
