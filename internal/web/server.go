@@ -69,8 +69,11 @@ func (s *Server) routes() {
 		s.handle("PUT /api/v1/children/{uid}", s.updateChild)
 		s.handle("POST /api/v1/children/{uid}/transitions", s.transitionChild)
 		s.handle("GET /api/v1/children/{uid}/history", s.childHistory)
+		s.handle("POST /api/v1/imports", s.importChildren)
+		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
 	s.handle("GET /api/v1/openapi.json", s.openapi)
+	s.mux.Handle("/", s.ui())
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "没有这个接口：" + r.Method + " " + r.URL.Path})
 	})
