@@ -1,0 +1,173 @@
+package sheet
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"guanai/internal/child"
+)
+
+// This file exposes the cell layer under Reader to readers of other tables than the registration
+// template — the department rosters of internal/roster — so that they get the same file
+// handling (format sniffing, encodings, streaming xlsx, Excel dates and numbers) without
+// copying it.
+
+// Cell is one cell as read from a file: its text (for a number, the value as stored, such as
+// "42073" or "1.50304200001011E+17") and whether the workbook stored it as a number. CSV cells
+// are never numbers.
+type Cell struct {
+	Text   string
+	Number bool
+}
+
+// Table reads the rows of a workbook or text file as cells, one row at a time, with no header
+// handling: the caller decides which row is the header. It is not safe for concurrent use.
+type Table struct {
+	src      source
+	file     *os.File
+	name     string
+	format   string
+	date1904 bool
+	done     bool
+}
+
+// OpenTable opens the workbook at path (.xlsx, an .xls that is an .xlsx inside, or .csv);
+// sheetName selects a worksheet ("" the first visible one). The Table must be closed.
+func OpenTable(path, sheetName string) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("sheet: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sheet: %w", err)
+	}
+	t, err := NewTable(f, st.Size(), filepath.Base(path), sheetName)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	t.file = f
+	return t, nil
+}
+
+// NewTable reads a workbook of size bytes from r; name is the file's name, for messages. The
+// format is decided by the content, as for NewReader, and the same files are refused with the
+// same *Error.
+func NewTable(r io.ReaderAt, size int64, name, sheetName string) (*Table, error) {
+	t := &Table{name: name}
+	ff, err := sniff(r, size, name)
+	if err != nil {
+		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+	}
+	switch ff {
+	case formatXLSX:
+		x, err := openXLSX(r, size, sheetName)
+		if err != nil {
+			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		}
+		t.src, t.format, t.date1904 = x, "xlsx", x.date1904
+	default:
+		c, err := openText(r, size)
+		if err != nil {
+			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		}
+		t.src, t.format = c, "csv"
+	}
+	return t, nil
+}
+
+// Next returns the next row that has cells: its 1-based row number as the spreadsheet shows it
+// and its cells (cleaned of surrounding white space, ="…" and a leading apostrophe); io.EOF
+// after the last one.
+func (t *Table) Next() (int, []Cell, error) {
+	if t.done {
+		return 0, nil, io.EOF
+	}
+	num, cells, err := t.src.next()
+	if err == io.EOF {
+		t.done = true
+		return 0, nil, io.EOF
+	}
+	if err != nil {
+		t.done = true
+		return 0, nil, fmt.Errorf("sheet: %s: %w", t.name, err)
+	}
+	out := make([]Cell, len(cells))
+	for i, c := range cells {
+		out[i] = Cell{Text: cleanCell(c.text), Number: c.num}
+	}
+	return num, out, nil
+}
+
+// Format returns "xlsx" or "csv".
+func (t *Table) Format() string { return t.format }
+
+// Date1904 reports a workbook in the 1904 date system (old Mac workbooks), for DateCell.
+func (t *Table) Date1904() bool { return t.date1904 }
+
+// Close releases the file.
+func (t *Table) Close() error {
+	err := t.src.close()
+	if t.file != nil {
+		if e := t.file.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// HeaderKey is the form in which a header cell is compared with the known column names: spaces,
+// brackets, punctuation, a leading or trailing * and a trailing （必填）/（选填） removed,
+// full-width made half-width, Latin letters lower-case.
+func HeaderKey(s string) string { return headerKey(s) }
+
+// Value returns the cell as people see it: a number cell as an integer while it has at most 15
+// digits ("42073.0" → "42073"), white space normalised.
+func (c Cell) Value() string {
+	if c.Number {
+		return numberText(c.Text)
+	}
+	return child.NormalizeText(c.Text)
+}
+
+// LostDigits reports a number cell that cannot hold the identity or certificate number typed
+// into it: 16 digits or more (a spreadsheet keeps 15) or a fraction.
+func (c Cell) LostDigits() bool { return c.Number && lostDigits(c.Text) }
+
+// ExcelDisplay returns a large number as Excel shows it in a General cell: 1.50304E+17.
+func (c Cell) ExcelDisplay() string {
+	if c.Number {
+		return excelDisplay(c.Text)
+	}
+	return child.NormalizeText(c.Text)
+}
+
+// Scientific reports a text cell holding a number in exponent form (1.50304E+17): what a CSV
+// keeps of an identity number that a spreadsheet displayed as a number.
+func (c Cell) Scientific() bool { return !c.Number && isScientific(child.NormalizeText(c.Text)) }
+
+// DateCell reads a date cell as the registration template does: a spreadsheet serial number,
+// or text in the shapes of DATA.md (2015-03-10, 2015/3/10, 2015.3.10, 2015年3月10日, 20150310)
+// with full-width digits or a time of day after it. ok is false for no date shape at all;
+// impossible for a date shape that names no real day (2015-02-30).
+func DateCell(c Cell, date1904 bool) (d child.Date, ok, impossible bool) {
+	d, res := parseDate(c.Text, date1904)
+	return d, res == dateOK, res == dateImpossible
+}
+
+// SetCell splits a cell of several values of a code table (残疾类别 "视力、肢体", "多重残疾（视力、
+// 肢体）", "无") into codes. bad lists the values that are not in the table; exclusive reports
+// 无 together with values; multiple reports 多重残疾 without its types.
+func SetCell(s string, t *child.CodeTable) (codes, bad []string, exclusive, multiple bool) {
+	res := parseSet(s, t)
+	return res.codes, res.bad, res.exclusive, res.multiple
+}
+
+// CodeCell reads one value of a code table: the label, the code or an alias, with a note after
+// it dropped (其他（自建房） → other).
+func CodeCell(s string, t *child.CodeTable) (string, bool) { return lookupCode(strings.TrimSpace(s), t) }
