@@ -170,4 +170,6 @@ func SetCell(s string, t *child.CodeTable) (codes, bad []string, exclusive, mult
 
 // CodeCell reads one value of a code table: the label, the code or an alias, with a note after
 // it dropped (其他（自建房） → other).
-func CodeCell(s string, t *child.CodeTable) (string, bool) { return lookupCode(strings.TrimSpace(s), t) }
+func CodeCell(s string, t *child.CodeTable) (string, bool) {
+	return lookupCode(strings.TrimSpace(s), t)
+}
