@@ -1,0 +1,805 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"guanai/internal/child"
+	"guanai/internal/match"
+	"guanai/internal/roster"
+)
+
+// Department rosters (docs/rosters.md): every row is stored (its personal data sealed), matched
+// to the registry with internal/match over the decrypted records that are not archived, and
+// applied to its child through Update — only the department's items, only where they differ,
+// never over a value the record holds (that is a discrepancy). Rows in the clerical-review band
+// wait for a person; rows of children the registry does not hold may become home-visit leads.
+
+// Roster row outcomes (roster_rows.outcome).
+const (
+	RosterUpdated   = "updated"   // linked; the child's record got the roster's facts (a new version)
+	RosterUnchanged = "unchanged" // linked; the record already held everything (or only contradictions)
+	RosterReview    = "review"    // the best candidate is in the clerical-review band: pending a person
+	RosterUnmatched = "unmatched" // no child of the registry (may be a lead)
+	RosterRejected  = "rejected"  // the row has errors; kept with its cells for download
+	RosterFailed    = "failed"    // linked, but the record could not be saved (the reason is kept)
+)
+
+// Review states of a roster row in the clerical-review band.
+const (
+	ReviewPending  = "pending"
+	ReviewAccepted = "accepted"
+	ReviewRejected = "rejected"
+)
+
+// RosterOptions describe one roster import.
+type RosterOptions struct {
+	Department string     // education, police, health, insurance, disability
+	Roster     string     // the file or roster name
+	RosterDate child.Date // the date of the roster; default today
+	FileSHA256 string
+	Headers    []string // the file's header, in the order of RosterRow.Cells
+	// Threshold and ReviewBand are the match probabilities from which a row is linked, and
+	// from which it is kept for review (defaults 0.5 and 0.05, as internal/match).
+	Threshold, ReviewBand float64
+}
+
+// RosterRow is one parsed row of a roster.
+type RosterRow struct {
+	Row    int
+	Record roster.Record
+	Issues child.Issues
+	Cells  []string
+}
+
+// RosterResult counts the rows of a roster import. Imported counts the rows taken in that no
+// earlier import of the department held (a re-import of the same file imports 0 and updates 0).
+type RosterResult struct {
+	Batch         string `json:"batch"`
+	Rows          int    `json:"rows"`
+	Imported      int    `json:"imported"`
+	Updated       int    `json:"updated"`
+	Unchanged     int    `json:"unchanged"`
+	Rejected      int    `json:"rejected"`
+	Review        int    `json:"review"`
+	Unmatched     int    `json:"unmatched"`
+	Failed        int    `json:"failed"`
+	Leads         int    `json:"leads"`         // new home-visit leads
+	Discrepancies int    `json:"discrepancies"` // new contradictions
+}
+
+// RosterOutcome is what became of one row.
+type RosterOutcome struct {
+	Row      int
+	Outcome  string
+	UID      string  // the child linked (or the candidate under review)
+	Score    float64 // the match probability of the best candidate
+	Method   string
+	Filled   []string
+	Contra   []roster.Contradiction
+	Lead     string        // the uid of a new lead
+	Errors   []child.Issue // why the row was rejected or failed
+	Imported bool          // first seen
+}
+
+// rosterImport is one import in progress.
+type rosterImport struct {
+	s       *Store
+	actor   string
+	opt     RosterOptions
+	dept    *roster.Department
+	batchID int64
+	uid     string
+	ix      *match.Index
+	refs    []int64 // child ids by index position
+	uids    []string
+	res     RosterResult
+}
+
+// ImportRoster imports the rows of one department's roster: each row is stored (sealed), matched
+// to the children of the registry that are not archived, and applied (see the package comment
+// above). The import is recorded as a batch of kind roster. A row never stops the others; a
+// database failure stops the import, leaving the batch failed and the rows before it applied:
+// importing the file again is safe.
+func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOptions, rows []RosterRow) (RosterResult, []RosterOutcome, error) {
+	if err := checkActor(actor); err != nil {
+		return RosterResult{}, nil, err
+	}
+	dept, ok := roster.Lookup(opt.Department)
+	if !ok {
+		return RosterResult{}, nil, errInvalid("未知的部门“" + opt.Department + "”：应为 " + roster.Codes())
+	}
+	opt.Department = dept.Code
+	if opt.RosterDate == 0 {
+		opt.RosterDate = s.Today()
+	}
+	ri := &rosterImport{s: s, actor: actor, opt: opt, dept: dept}
+	now := s.instant()
+	ri.uid = newUID(now)
+	ri.res.Batch = ri.uid
+	headers := opt.Headers
+	if headers == nil {
+		headers = []string{}
+	}
+	err := s.inTx(ctx, "开始导入名册", func(t *tx) error {
+		return t.queryRow(`INSERT INTO import_batches (uid, kind, department, roster, roster_date, file_sha256, headers, status, actor, started_at)
+ VALUES (?, 'roster', ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`, ri.uid, dept.Code, text(opt.Roster), date(opt.RosterDate),
+			text(opt.FileSHA256), jsonText(headers), actor, s.d.timeArg(now)).Scan(&ri.batchID)
+	})
+	if err != nil {
+		return RosterResult{}, nil, err
+	}
+	fail := func(err error) (RosterResult, []RosterOutcome, error) {
+		_ = s.inTx(context.WithoutCancel(ctx), "结束导入名册", func(t *tx) error {
+			_, e := t.exec("UPDATE import_batches SET status = 'failed', finished_at = ? WHERE id = ?", s.d.timeArg(s.instant()), ri.batchID)
+			return e
+		})
+		return ri.res, nil, err
+	}
+	if err := ri.buildIndex(ctx, rows); err != nil {
+		return fail(err)
+	}
+	out := make([]RosterOutcome, 0, len(rows))
+	for i := range rows {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		o, err := ri.row(ctx, &rows[i])
+		if err != nil {
+			return fail(err)
+		}
+		out = append(out, o)
+	}
+	err = s.inTx(ctx, "结束导入名册", func(t *tx) error {
+		r := ri.res
+		_, err := t.exec(`UPDATE import_batches SET status = 'done', finished_at = ?, rows_total = ?, imported = ?, updated = ?, unchanged = ?,
+ rejected = ?, unmatched = ? WHERE id = ?`, s.d.timeArg(s.instant()), r.Rows, r.Imported, r.Updated, r.Unchanged, r.Rejected, r.Unmatched+r.Review, ri.batchID)
+		return err
+	})
+	if err != nil {
+		return ri.res, out, err
+	}
+	return ri.res, out, nil
+}
+
+// personOf is what the matcher compares of a registered child.
+func personOf(ref string, r *child.Record) match.Person {
+	p := match.Person{Ref: ref, Name: r.Name, Sex: r.Sex, IDNumber: r.IDNumber}
+	if r.BirthDate != 0 {
+		p.BirthDate = r.BirthDate.String()
+	}
+	if r.HukouAddress != nil {
+		p.HukouRegion = r.HukouAddress.RegionCode
+	}
+	if r.ResidenceAddr != nil {
+		p.ResidenceRegion = r.ResidenceAddr.RegionCode
+	}
+	if r.Father != nil {
+		p.FatherName = r.Father.Name
+	}
+	if r.Mother != nil {
+		p.MotherName = r.Mother.Name
+	}
+	switch {
+	case r.OtherGuardian != nil && r.OtherGuardian.Name != "":
+		p.GuardianName, p.GuardianID = r.OtherGuardian.Name, r.OtherGuardian.IDNumber
+	case r.Caregiver != nil && r.Caregiver.Name != "":
+		p.GuardianName, p.GuardianID = r.Caregiver.Name, r.Caregiver.IDNumber
+	}
+	return p
+}
+
+// rosterPerson is what the matcher compares of a roster row.
+func rosterPerson(ref string, r *roster.Record) match.Person {
+	p := match.Person{Ref: ref, Name: r.Name, Sex: r.Sex, IDNumber: r.IDNumber, HukouRegion: r.HukouCode(), ResidenceRegion: r.ResidenceCode(),
+		FatherName: r.FatherName, MotherName: r.MotherName, GuardianName: r.GuardianName, GuardianID: r.GuardianID}
+	if r.BirthDate != 0 {
+		p.BirthDate = r.BirthDate.String()
+	}
+	return p
+}
+
+// buildIndex decrypts the registry (the children that are not archived) into the matcher's
+// index, calibrated on the roster when it is large enough to estimate from.
+func (ri *rosterImport) buildIndex(ctx context.Context, rows []RosterRow) error {
+	var left []match.Person
+	err := ri.s.Each(ctx, Query{}, func(c *Child) error {
+		left = append(left, personOf(strconv.Itoa(len(left)), &c.Record))
+		ri.refs = append(ri.refs, c.id)
+		ri.uids = append(ri.uids, c.UID)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	ri.ix = match.NewIndex(left, match.Options{Threshold: ri.opt.Threshold, ReviewBand: ri.opt.ReviewBand, Workers: 1})
+	if len(rows) >= 1000 && len(left) >= 1000 {
+		sample := make([]match.Person, 0, min(len(rows), 20000))
+		for i := range rows {
+			if len(sample) == cap(sample) {
+				break
+			}
+			if rows[i].Issues.Valid() {
+				sample = append(sample, rosterPerson(strconv.Itoa(i), &rows[i].Record))
+			}
+		}
+		ri.ix.Calibrate(sample)
+	}
+	return nil
+}
+
+// fieldWeight is a FieldWeight as stored (levels and weights, no values).
+type fieldWeight struct {
+	Field         string  `json:"field"`
+	Level         string  `json:"level"`
+	Weight        float64 `json:"weight"`
+	SiblingWeight float64 `json:"sibling_weight"`
+}
+
+// storedRow is a roster_rows row being written.
+type storedRow struct {
+	outcome             string
+	childID, candidate  int64
+	score               float64
+	method, decision    string
+	weights             string
+	review              string
+	version             int
+	fields              []string
+	codes               string
+	data, cells, issues []byte
+	first               bool
+	rowBidx             string
+}
+
+func aadRosterData(batch string, row int) string {
+	return "roster_rows.data:" + batch + ":" + strconv.Itoa(row)
+}
+func aadRosterCells(batch string, row int) string {
+	return "roster_rows.cells:" + batch + ":" + strconv.Itoa(row)
+}
+func aadRosterIssues(batch string, row int) string {
+	return "roster_rows.issues:" + batch + ":" + strconv.Itoa(row)
+}
+
+const kindRosterRow = "roster.row"
+
+func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, error) {
+	s := ri.s
+	ri.res.Rows++
+	o := RosterOutcome{Row: r.Row}
+	sr := storedRow{}
+	var err error
+	issues := map[string][]child.Issue{"errors": r.Issues.Errors, "warnings": r.Issues.Warnings}
+	if len(r.Issues.Errors) > 0 || len(r.Issues.Warnings) > 0 {
+		b, _ := json.Marshal(issues)
+		if sr.issues, err = s.keys.Seal(b, []byte(aadRosterIssues(ri.uid, r.Row))); err != nil {
+			return o, internal("加密名册行", err)
+		}
+	}
+	if !r.Issues.Valid() {
+		o.Outcome, o.Errors = RosterRejected, r.Issues.Errors
+		ri.res.Rejected++
+		sr.outcome = RosterRejected
+		var cs []string
+		for _, e := range r.Issues.Errors {
+			cs = append(cs, e.Field+":"+e.Code)
+		}
+		sr.codes = strings.Join(cs, ",")
+		b, _ := json.Marshal(r.Cells)
+		if sr.cells, err = s.keys.Seal(b, []byte(aadRosterCells(ri.uid, r.Row))); err != nil {
+			return o, internal("加密名册行", err)
+		}
+		_, err := ri.insert(ctx, r, &sr, nil)
+		return o, err
+	}
+	rec := r.Record
+	rec.Department = ri.dept.Code
+	data, err := json.Marshal(&rec)
+	if err != nil {
+		return o, internal("名册行", err)
+	}
+	sr.rowBidx = s.keys.BlindIndex(kindRosterRow, ri.dept.Code+"\x00"+string(data))
+	if sr.data, err = s.keys.Seal(data, []byte(aadRosterData(ri.uid, r.Row))); err != nil {
+		return o, internal("加密名册行", err)
+	}
+	// Seen before? Then it is not imported again, and an earlier review decision stands.
+	var prevReview sql.NullString
+	var prevChild sql.NullInt64
+	err = s.queryRow(ctx, `SELECT review, child_id FROM roster_rows WHERE department = ? AND row_bidx = ? AND batch_id <> ?
+ ORDER BY CASE WHEN review IN ('accepted', 'rejected') THEN 0 ELSE 1 END, id DESC LIMIT 1`, ri.dept.Code, sr.rowBidx, ri.batchID).Scan(&prevReview, &prevChild)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		sr.first = true
+		ri.res.Imported++
+	case err != nil:
+		return o, internal("查找名册行", err)
+	}
+	o.Imported = sr.first
+
+	// Match.
+	idx := -1
+	decision := match.DecisionNoMatch
+	if ri.ix != nil {
+		m, _ := ri.ix.Match(rosterPerson("r", &rec))
+		if m.Left >= 0 {
+			idx = m.Left
+			decision = m.Decision
+			sr.score, sr.method, sr.decision = m.Score, m.Method, m.Decision
+			sr.candidate = ri.refs[m.Left]
+			o.Score, o.Method, o.UID = m.Score, m.Method, ri.uids[m.Left]
+			ws := make([]fieldWeight, 0, len(m.Fields))
+			for _, f := range m.Fields {
+				ws = append(ws, fieldWeight{f.Field, f.Level, round2(f.Weight), round2(f.SiblingWeight)})
+			}
+			b, _ := json.Marshal(ws)
+			sr.weights = string(b)
+		}
+	}
+	if sr.decision == "" {
+		sr.decision = "none"
+	}
+	if decision == match.DecisionReview {
+		switch {
+		case prevReview.String == ReviewAccepted && prevChild.Valid && prevChild.Int64 == sr.candidate:
+			decision = match.DecisionLink
+			sr.review = ReviewAccepted
+		case prevReview.String == ReviewRejected:
+			decision = match.DecisionNoMatch
+			sr.review = ReviewRejected
+		default:
+			sr.review = ReviewPending
+		}
+	}
+	switch decision {
+	case match.DecisionLink:
+		if err := ri.apply(ctx, r, &rec, ri.uids[idx], &sr, &o); err != nil {
+			return o, err
+		}
+		_, err := ri.insertLinked(ctx, r, &sr, &o)
+		return o, err
+	case match.DecisionReview:
+		o.Outcome = RosterReview
+		sr.outcome = RosterReview
+		ri.res.Review++
+		_, err := ri.insert(ctx, r, &sr, nil)
+		return o, err
+	}
+	o.Outcome, sr.outcome = RosterUnmatched, RosterUnmatched
+	ri.res.Unmatched++
+	rowID, err := ri.insert(ctx, r, &sr, nil)
+	if err != nil {
+		return o, err
+	}
+	lead, err := s.maybeLead(ctx, ri.dept.Code, rowID, &rec, ri.opt.RosterDate)
+	if err != nil {
+		return o, err
+	}
+	if lead != "" {
+		o.Lead = lead
+		ri.res.Leads++
+	}
+	return o, nil
+}
+
+func round2(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', 2, 64), 64)
+	return v
+}
+
+// apply merges the row's facts into the child uid and saves a new version when something was
+// filled; contradictions are kept in o for insertLinked.
+func (ri *rosterImport) apply(ctx context.Context, r *RosterRow, rec *roster.Record, uid string, sr *storedRow, o *RosterOutcome) error {
+	s := ri.s
+	o.UID = uid
+	for attempt := 0; ; attempt++ {
+		c, err := s.Get(ctx, uid)
+		if err != nil {
+			return err
+		}
+		sr.childID = c.id
+		res := roster.Merge(rec, c.Record)
+		o.Contra = res.Contradictions
+		sr.version = c.Version
+		if len(res.Filled) == 0 {
+			o.Outcome, sr.outcome = RosterUnchanged, RosterUnchanged
+			ri.res.Unchanged++
+			return nil
+		}
+		src := Source{Kind: SourceRoster, Department: ri.dept.Code, Roster: ri.opt.Roster, Row: r.Row, RosterDate: ri.opt.RosterDate,
+			Note: ri.dept.Label + "名册《" + ri.opt.Roster + "》第 " + strconv.Itoa(r.Row) + " 行", batchID: ri.batchID}
+		nc, err := s.Update(ctx, ri.actor, uid, c.Version, res.Record, src)
+		switch {
+		case ErrorCode(err) == CodeConflict && attempt < 2:
+			continue // someone saved meanwhile: merge again onto the new version
+		case err != nil && (ErrorCode(err) == CodeInvalid || ErrorCode(err) == CodeForbidden || ErrorCode(err) == CodeConflict):
+			var e *Error
+			errors.As(err, &e)
+			o.Outcome, sr.outcome = RosterFailed, RosterFailed
+			o.Errors = append([]child.Issue{{Field: "", Code: e.Code, Message: "无法更新儿童记录：" + e.Message}}, e.Fields...)
+			ri.res.Failed++
+			return nil
+		case err != nil:
+			return err
+		}
+		sr.version = nc.Version
+		if nc.Version == c.Version {
+			o.Outcome, sr.outcome = RosterUnchanged, RosterUnchanged
+			ri.res.Unchanged++
+			return nil
+		}
+		o.Outcome, sr.outcome = RosterUpdated, RosterUpdated
+		o.Filled, sr.fields = res.Filled, res.Filled
+		ri.res.Updated++
+		return nil
+	}
+}
+
+// insertLinked stores a linked row with its link and its contradictions.
+func (ri *rosterImport) insertLinked(ctx context.Context, r *RosterRow, sr *storedRow, o *RosterOutcome) (int64, error) {
+	var rowID int64
+	s := ri.s
+	err := s.inTx(ctx, "保存名册行", func(t *tx) error {
+		var err error
+		if rowID, err = ri.insertTx(t, r, sr); err != nil {
+			return err
+		}
+		if sr.outcome == RosterFailed {
+			return nil
+		}
+		if err := s.link(t, sr.childID, ri.dept.Code, rowID, ri.opt.RosterDate); err != nil {
+			return err
+		}
+		n, err := s.addDiscrepancies(t, sr.childID, ri.dept.Code, rowID, o.Contra)
+		ri.res.Discrepancies += n
+		return err
+	})
+	return rowID, err
+}
+
+// link records that the department's roster names the child (the latest row).
+func (s *Store) link(t *tx, childID int64, dept string, rowID int64, rosterDate child.Date) error {
+	_, err := t.exec(`INSERT INTO roster_links (child_id, department, row_id, roster_date, linked_at) VALUES (?, ?, ?, ?, ?)
+ ON CONFLICT (child_id, department) DO UPDATE SET row_id = excluded.row_id, roster_date = excluded.roster_date, linked_at = excluded.linked_at`,
+		childID, dept, rowID, date(rosterDate), s.d.timeArg(s.instant()))
+	return err
+}
+
+func (ri *rosterImport) insert(ctx context.Context, r *RosterRow, sr *storedRow, _ any) (int64, error) {
+	var id int64
+	err := ri.s.inTx(ctx, "保存名册行", func(t *tx) error {
+		var err error
+		id, err = ri.insertTx(t, r, sr)
+		return err
+	})
+	return id, err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullFloat(f float64, ok bool) any {
+	if !ok {
+		return nil
+	}
+	return f
+}
+
+func (ri *rosterImport) insertTx(t *tx, r *RosterRow, sr *storedRow) (int64, error) {
+	s := ri.s
+	rec := &r.Record
+	var idb, pb, res, sex any
+	var bd any
+	if sr.outcome != RosterRejected {
+		idb = text(s.idIndex(rec.IDNumber))
+		pb = text(s.personIndex(&child.Record{Name: rec.Name, BirthDate: rec.BirthDate, Sex: rec.Sex}))
+		res, sex, bd = text(rec.ResidenceCode()), text(rec.Sex), date(rec.BirthDate)
+	}
+	var version any
+	if sr.version > 0 {
+		version = sr.version
+	}
+	var id int64
+	err := t.queryRow(`INSERT INTO roster_rows (batch_id, department, row_no, roster_date, row_bidx, first_seen, id_bidx, person_bidx, outcome,
+ child_id, candidate_id, score, method, decision, weights, review, version, fields, res_code, birth_date, sex, codes, data, cells, issues)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ri.batchID, ri.dept.Code, r.Row, date(ri.opt.RosterDate), text(sr.rowBidx), sr.first, idb, pb, sr.outcome,
+		nullID(sr.childID), nullID(sr.candidate), nullFloat(sr.score, sr.method != ""), text(sr.method), text(sr.decision), text(sr.weights),
+		text(sr.review), version, strings.Join(sr.fields, ","), res, bd, sex, sr.codes, sr.data, sr.cells, sr.issues).Scan(&id)
+	return id, err
+}
+
+// RosterBatches lists the roster imports, newest first; dept "" lists every department.
+func (s *Store) RosterBatches(ctx context.Context, dept string, limit, offset int) ([]Batch, error) {
+	limit = clampLimit(limit, 50, 500)
+	rows, err := s.query(ctx, `SELECT uid FROM import_batches WHERE kind = 'roster' AND (? = '' OR department = ?) ORDER BY id DESC LIMIT ? OFFSET ?`,
+		dept, dept, limit, max(offset, 0))
+	if err != nil {
+		return nil, internal("读取名册批次", err)
+	}
+	var uids []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			rows.Close()
+			return nil, internal("读取名册批次", err)
+		}
+		uids = append(uids, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, internal("读取名册批次", err)
+	}
+	out := make([]Batch, 0, len(uids))
+	for _, u := range uids {
+		b, err := s.ImportBatch(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *b)
+	}
+	return out, nil
+}
+
+func clampLimit(n, def, most int) int {
+	if n <= 0 {
+		return def
+	}
+	return min(n, most)
+}
+
+// RosterRejects returns the rejected rows of a roster batch, in file order, with their cells and
+// errors, to download, fix and import again.
+func (s *Store) RosterRejects(ctx context.Context, batch string) ([]RejectedRow, error) {
+	rows, err := s.query(ctx, `SELECT r.row_no, r.issues, r.cells FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id
+ WHERE b.uid = ? AND r.outcome = 'rejected' ORDER BY r.row_no`, batch)
+	if err != nil {
+		return nil, internal("读取未导入的名册行", err)
+	}
+	defer rows.Close()
+	out := []RejectedRow{}
+	for rows.Next() {
+		var rr RejectedRow
+		var issues, cells []byte
+		if err := rows.Scan(&rr.Row, &issues, &cells); err != nil {
+			return nil, internal("读取未导入的名册行", err)
+		}
+		b, err := s.keys.Open(cells, []byte(aadRosterCells(batch, rr.Row)))
+		if err != nil {
+			return nil, internal("解密未导入的名册行", err)
+		}
+		if err := json.Unmarshal(b, &rr.Cells); err != nil {
+			return nil, internal("读取未导入的名册行", err)
+		}
+		if b, err = s.keys.Open(issues, []byte(aadRosterIssues(batch, rr.Row))); err != nil {
+			return nil, internal("解密未导入的名册行", err)
+		}
+		var is map[string][]child.Issue
+		if err := json.Unmarshal(b, &is); err != nil {
+			return nil, internal("读取未导入的名册行", err)
+		}
+		rr.Errors, rr.Warnings = is["errors"], is["warnings"]
+		out = append(out, rr)
+	}
+	return out, rows.Err()
+}
+
+// RosterPair is a roster row in the clerical-review band next to its candidate: the reviewer
+// sees both (the caller masks what the reviewer may not see) and the per-field breakdown.
+type RosterPair struct {
+	ID         int64 // the roster row
+	Batch      string
+	Department string
+	Row        int
+	Roster     string // file name
+	RosterDate child.Date
+	Score      float64
+	Method     string
+	Fields     []match.FieldWeight
+	Review     string
+	Record     roster.Record // the roster row, opened
+	Candidate  *Child        // the registry's candidate
+	Agreement  map[string]string
+}
+
+// RosterReviewQuery selects review pairs.
+type RosterReviewQuery struct {
+	Department string
+	Batch      string
+	Status     string // pending (default), accepted, rejected
+	MinScore   float64
+	Limit      int
+	Offset     int
+}
+
+// RosterReviews lists the roster rows of the clerical-review band, highest score first.
+func (s *Store) RosterReviews(ctx context.Context, q RosterReviewQuery) ([]RosterPair, error) {
+	if q.Status == "" {
+		q.Status = ReviewPending
+	}
+	rows, err := s.query(ctx, `SELECT r.id FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id
+ WHERE r.review = ? AND (? = '' OR r.department = ?) AND (? = '' OR b.uid = ?) AND r.score >= ?
+ ORDER BY r.score DESC, r.id LIMIT ? OFFSET ?`, q.Status, q.Department, q.Department, q.Batch, q.Batch, q.MinScore,
+		clampLimit(q.Limit, 50, 500), max(q.Offset, 0))
+	if err != nil {
+		return nil, internal("读取待复核的名册行", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, internal("读取待复核的名册行", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]RosterPair, 0, len(ids))
+	for _, id := range ids {
+		p, err := s.RosterPair(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+// RosterPair returns one roster row with its candidate.
+func (s *Store) RosterPair(ctx context.Context, id int64) (*RosterPair, error) {
+	var p RosterPair
+	var batch, roster_ sql.NullString
+	var rd sql.NullInt64
+	var score sql.NullFloat64
+	var method, weights, review, candUID sql.NullString
+	var data []byte
+	err := s.queryRow(ctx, `SELECT r.id, b.uid, r.department, r.row_no, b.roster, r.roster_date, r.score, r.method, r.weights, r.review, r.data, c.uid
+ FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id LEFT JOIN children c ON c.id = coalesce(r.child_id, r.candidate_id) WHERE r.id = ?`, id).Scan(
+		&p.ID, &batch, &p.Department, &p.Row, &roster_, &rd, &score, &method, &weights, &review, &data, &candUID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &Error{Code: CodeNotFound, Message: "没有编号为 " + strconv.FormatInt(id, 10) + " 的名册行"}
+	}
+	if err != nil {
+		return nil, internal("读取名册行", err)
+	}
+	p.Batch, p.Roster, p.RosterDate, p.Score, p.Method, p.Review = batch.String, roster_.String, child.Date(rd.Int64), score.Float64, method.String, review.String
+	if len(data) > 0 {
+		b, err := s.keys.Open(data, []byte(aadRosterData(p.Batch, p.Row)))
+		if err != nil {
+			return nil, internal("解密名册行", err)
+		}
+		if err := json.Unmarshal(b, &p.Record); err != nil {
+			return nil, internal("读取名册行", err)
+		}
+	}
+	if weights.String != "" {
+		var ws []fieldWeight
+		if err := json.Unmarshal([]byte(weights.String), &ws); err != nil {
+			return nil, internal("读取名册行", err)
+		}
+		for _, w := range ws {
+			p.Fields = append(p.Fields, match.FieldWeight{Field: w.Field, Level: w.Level, Weight: w.Weight, SiblingWeight: w.SiblingWeight})
+		}
+	}
+	if candUID.Valid {
+		c, err := s.Get(ctx, candUID.String)
+		if err != nil {
+			return nil, err
+		}
+		p.Candidate = c
+		p.Agreement = agreement(&p.Record, &c.Record)
+	}
+	return &p, nil
+}
+
+// agreement compares the identity items of a roster row and a record, item by item, as the
+// matcher's levels name them (exact, pinyin, near, disagree, missing …).
+func agreement(r *roster.Record, c *child.Record) map[string]string {
+	pr, pc := rosterPerson("r", r), personOf("c", c)
+	idLevel := "missing"
+	switch {
+	case pr.IDNumber == "" || pc.IDNumber == "":
+	case pr.IDNumber == pc.IDNumber:
+		idLevel = "exact"
+	case match.IDTypo(pr.IDNumber, pc.IDNumber):
+		idLevel = "typo"
+	default:
+		idLevel = "disagree"
+	}
+	sex := "missing"
+	if pr.Sex != "" && pc.Sex != "" {
+		sex = "disagree"
+		if pr.Sex == pc.Sex {
+			sex = "agree"
+		}
+	}
+	return map[string]string{
+		"name": match.NameLevel(pr.Name, pc.Name), "id_number": idLevel, "birth_date": match.DateLevel(pr.BirthDate, pc.BirthDate), "sex": sex,
+		"father_name": match.NameLevel(pr.FatherName, pc.FatherName), "mother_name": match.NameLevel(pr.MotherName, pc.MotherName),
+		"guardian_name": match.NameLevel(pr.GuardianName, pc.GuardianName),
+	}
+}
+
+// ReviewRoster decides a pair of the review band: accept links the row to its candidate and
+// applies it (as an automatic link would); reject leaves the row unmatched (it may become a
+// home-visit lead). A decided pair cannot be decided again.
+func (s *Store) ReviewRoster(ctx context.Context, actor string, id int64, accept bool) (RosterOutcome, error) {
+	if err := checkActor(actor); err != nil {
+		return RosterOutcome{}, err
+	}
+	p, err := s.RosterPair(ctx, id)
+	if err != nil {
+		return RosterOutcome{}, err
+	}
+	if p.Review != ReviewPending {
+		return RosterOutcome{}, &Error{Code: CodeConflict, Message: "该名册行已复核（" + reviewLabel(p.Review) + "），不能重复操作"}
+	}
+	dept, ok := roster.Lookup(p.Department)
+	if !ok || p.Candidate == nil {
+		return RosterOutcome{}, errInvalid("该名册行没有可复核的候选记录")
+	}
+	var batchID int64
+	if err := s.queryRow(ctx, "SELECT batch_id FROM roster_rows WHERE id = ?", id).Scan(&batchID); err != nil {
+		return RosterOutcome{}, internal("读取名册行", err)
+	}
+	ri := &rosterImport{s: s, actor: actor, dept: dept, batchID: batchID, uid: p.Batch,
+		opt: RosterOptions{Department: dept.Code, Roster: p.Roster, RosterDate: p.RosterDate}}
+	o := RosterOutcome{Row: p.Row, Score: p.Score, Method: p.Method}
+	now := s.d.timeArg(s.instant())
+	if !accept {
+		o.Outcome = RosterUnmatched
+		err := s.inTx(ctx, "复核名册行", func(t *tx) error {
+			_, err := t.exec("UPDATE roster_rows SET review = 'rejected', reviewed_by = ?, reviewed_at = ?, outcome = 'unmatched' WHERE id = ? AND review = 'pending'", actor, now, id)
+			return err
+		})
+		if err != nil {
+			return o, err
+		}
+		lead, err := s.maybeLead(ctx, dept.Code, id, &p.Record, p.RosterDate)
+		o.Lead = lead
+		return o, err
+	}
+	rr := &RosterRow{Row: p.Row, Record: p.Record}
+	sr := storedRow{}
+	if err := ri.apply(ctx, rr, &p.Record, p.Candidate.UID, &sr, &o); err != nil {
+		return o, err
+	}
+	err = s.inTx(ctx, "复核名册行", func(t *tx) error {
+		var version any
+		if sr.version > 0 {
+			version = sr.version
+		}
+		_, err := t.exec(`UPDATE roster_rows SET review = 'accepted', reviewed_by = ?, reviewed_at = ?, outcome = ?, child_id = ?, version = ?, fields = ?
+ WHERE id = ?`, actor, now, sr.outcome, sr.childID, version, strings.Join(sr.fields, ","), id)
+		if err != nil || sr.outcome == RosterFailed {
+			return err
+		}
+		if err := s.link(t, sr.childID, dept.Code, id, p.RosterDate); err != nil {
+			return err
+		}
+		_, err = s.addDiscrepancies(t, sr.childID, dept.Code, id, o.Contra)
+		return err
+	})
+	return o, err
+}
+
+func reviewLabel(r string) string {
+	switch r {
+	case ReviewAccepted:
+		return "已确认为同一人"
+	case ReviewRejected:
+		return "已确认不是同一人"
+	}
+	return "待复核"
+}
