@@ -1,0 +1,58 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { can, loadSession, session } from './lib/session'
+import { whenUnauthenticated } from './lib/api'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean // no session needed
+    bare?: boolean // no navigation frame (login, print)
+    perm?: string // permission needed
+    title?: string
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', component: () => import('./pages/LoginPage.vue'), meta: { public: true, bare: true, title: '登录' } },
+    { path: '/account', component: () => import('./pages/AccountPage.vue'), meta: { title: '账号安全' } },
+    { path: '/', component: () => import('./pages/HomePage.vue'), meta: { title: '工作台' } },
+    { path: '/children', component: () => import('./pages/ChildrenList.vue'), meta: { perm: 'children.read', title: '儿童名册' } },
+    { path: '/children/new', component: () => import('./pages/ChildForm.vue'), meta: { perm: 'children.create', title: '登记儿童' } },
+    { path: '/children/:uid', component: () => import('./pages/ChildDetail.vue'), meta: { perm: 'children.read', title: '儿童详情' } },
+    { path: '/children/:uid/edit', component: () => import('./pages/ChildForm.vue'), meta: { perm: 'children.edit', title: '修改登记' } },
+    { path: '/children/:uid/print', component: () => import('./pages/PrintView.vue'), meta: { perm: 'children.read', bare: true, title: '打印登记表' } },
+    { path: '/import', component: () => import('./pages/ImportWizard.vue'), meta: { perm: 'children.import', title: '导入登记表' } },
+    { path: '/dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { perm: 'stats.read', title: '统计分析' } },
+    { path: '/forbidden', component: () => import('./pages/NotFound.vue'), props: { forbidden: true }, meta: { title: '没有权限' } },
+    { path: '/:pathMatch(.*)*', component: () => import('./pages/NotFound.vue'), meta: { title: '页面不存在' } },
+  ],
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+/** guard decides where a navigation goes: login first, then a forced password change, then
+ * the page if the user may see it. */
+export async function guard(to: RouteLocationNormalized) {
+  if (to.meta.public) return true
+  if (!session.user) {
+    try {
+      if (!(await loadSession())) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+    } catch {
+      return { path: '/login', query: { next: to.fullPath } }
+    }
+  }
+  if (session.mustChangePassword && to.path !== '/account') return { path: '/account', query: { must: '1' } }
+  if (to.meta.perm && !can(to.meta.perm)) return { path: '/forbidden', query: { from: to.fullPath } }
+  return true
+}
+
+router.beforeEach(guard)
+router.afterEach((to) => {
+  document.title = (to.meta.title ? to.meta.title + ' · ' : '') + '关爱 · 流动儿童和留守儿童监测摸排系统'
+})
+
+whenUnauthenticated(() => {
+  session.user = null
+  const cur = router.currentRoute.value
+  if (!cur.meta.public) router.replace({ path: '/login', query: { next: cur.fullPath, expired: '1' } })
+})
