@@ -29,6 +29,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
 	withDemo := fs.Bool("demo", false, "数据库为空时填入虚构的乌海市演示数据")
 	demoSize := fs.Int("demo-size", 5000, "演示数据的儿童人数")
+	tlsCert := fs.String("tls-cert", "", "TLS 证书文件（PEM）；与 --tls-key 一起启用 HTTPS")
+	tlsKey := fs.String("tls-key", "", "TLS 私钥文件（PEM）")
+	insecureHTTP := fs.Bool("insecure-http", false, "允许在非本机地址上以明文 HTTP 提供服务（仅限前置 HTTPS 反向代理时使用）")
+	behindProxy := fs.Bool("behind-proxy", false, "服务位于 HTTPS 反向代理之后：会话 Cookie 标记 Secure，客户端地址取自 X-Forwarded-For")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "用法: guanai serve [选项]\n\n选项:")
 		fs.PrintDefaults()
@@ -49,13 +53,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *demoSize < 0 || *demoSize > 2_000_000 {
 		return usageError{"--demo-size 应为 0–2000000"}
 	}
-	// Accounts and permissions are not in place yet: the API listens on loopback only.
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{"--tls-cert 与 --tls-key 须同时给出"}
+	}
+	// Passwords and session cookies never cross a network in clear: a non-loopback address
+	// needs TLS, or --insecure-http when a TLS-terminating proxy sits in front (docs/security.md).
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		return usageError{"--addr “" + c.Addr + "”格式不对，应为 主机:端口"}
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return usageError{"在账号与权限功能上线前，服务只能监听本机回环地址（如 127.0.0.1:8080），不能监听 " + c.Addr}
+	useTLS := *tlsCert != ""
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) && !useTLS && !*insecureHTTP {
+		return usageError{"监听非本机回环地址 " + c.Addr + " 须启用 HTTPS（--tls-cert、--tls-key）；如前置 HTTPS 反向代理，请加 --insecure-http --behind-proxy"}
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
@@ -68,6 +77,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err := fillDemo(ctx, env, s, *demoSize); err != nil {
 			return err
 		}
+		if err := createDemoUsers(ctx, env, s); err != nil {
+			return err
+		}
 	}
 	// Decode the village level now rather than on the first request.
 	go region.Default().Warm()
@@ -75,15 +87,26 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// midnight in China.
 	go dailyReclassify(ctx, env, s, log)
 
-	srv := &web.Server{DB: s, Registry: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log}
+	srv := &web.Server{DB: s, Registry: s, Accounts: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
+		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("监听 %s：%w", c.Addr, err)
 	}
-	fmt.Fprintf(env.Stderr, "guanai 已启动：http://%s （数据库 %s）\n", ln.Addr(), redactURL(c.DB))
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+	}
+	fmt.Fprintf(env.Stderr, "guanai 已启动：%s://%s （数据库 %s）\n", scheme, ln.Addr(), redactURL(c.DB))
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if useTLS {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

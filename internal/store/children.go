@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -173,6 +175,9 @@ func (s *Store) Create(ctx context.Context, actor string, rec child.Record, src 
 	if err := s.validate(&rec, src.kind() != SourceEntry); err != nil {
 		return nil, err
 	}
+	if err := checkRecordScope(ctx, &rec); err != nil {
+		return nil, err
+	}
 	now := s.instant()
 	c := &Child{UID: newUID(now), Version: 1, Status: StatusDraft, Synthetic: src.Synthetic, Record: rec,
 		CreatedAt: now, CreatedBy: actor, UpdatedAt: now, UpdatedBy: actor}
@@ -196,7 +201,10 @@ func (s *Store) Create(ctx context.Context, actor string, rec child.Record, src 
 				return err
 			}
 		}
-		return s.flush(t, []*write{w})
+		if err := s.flush(t, []*write{w}); err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.ChildCreate, "child:"+c.UID, map[string]any{"version": 1, "source": src.kind()})
 	})
 	if err != nil {
 		return nil, err
@@ -295,7 +303,12 @@ func (s *Store) Get(ctx context.Context, uid string) (*Child, error) {
 	if !validUID(uid) {
 		return nil, errNotFound(uid)
 	}
-	c, idBidx, err := s.scanChild(s.queryRow(ctx, childSelect+" WHERE uid = ?", uid).Scan)
+	cond, cargs, err := scope(ctx, "", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
+	where, args := andWhere(" WHERE uid = ?", []any{uid}, cond, cargs)
+	c, idBidx, err := s.scanChild(s.queryRow(ctx, childSelect+where, args...).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNotFound(uid)
 	}
@@ -308,6 +321,9 @@ func (s *Store) Get(ctx context.Context, uid string) (*Child, error) {
 			return nil, internal("查找重复登记", err)
 		}
 		c.Duplicates = dups
+	}
+	if err := s.Audit(ctx, audit.ChildRead, "child:"+uid, map[string]any{"version": c.Version}); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -334,7 +350,12 @@ func (s *Store) loadForUpdate(t *tx, uid string) (*Child, error) {
 	if !validUID(uid) {
 		return nil, errNotFound(uid)
 	}
-	c, _, err := s.scanChild(t.queryRow(childSelect+" WHERE uid = ?"+s.d.forUpdate(), uid).Scan)
+	cond, cargs, err := scope(t.ctx, "", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
+	where, args := andWhere(" WHERE uid = ?", []any{uid}, cond, cargs)
+	c, _, err := s.scanChild(t.queryRow(childSelect+where+s.d.forUpdate(), args...).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNotFound(uid)
 	}
@@ -377,6 +398,11 @@ func (s *Store) Update(ctx context.Context, actor, uid string, baseVersion int, 
 	err = s.inTx(ctx, "保存儿童记录", func(t *tx) error {
 		cur, err := s.loadForUpdate(t, uid)
 		if err != nil {
+			return err
+		}
+		// After the look-up, so that a record outside the jurisdiction is not_found whatever
+		// was sent.
+		if err := checkRecordScope(ctx, &rec); err != nil {
 			return err
 		}
 		if cur.Status == StatusArchived {
@@ -440,7 +466,11 @@ func (s *Store) Update(ctx context.Context, actor, uid string, baseVersion int, 
 			return err
 		}
 		out = w.c
-		return nil
+		fields := make([]string, len(changes))
+		for i, ch := range changes {
+			fields[i] = ch.Path
+		}
+		return s.appendAudit(t, audit.ChildUpdate, "child:"+uid, map[string]any{"version": w.c.Version, "fields": fields, "source": src.kind()})
 	})
 	if err != nil {
 		return nil, err

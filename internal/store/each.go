@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -52,8 +54,11 @@ const summarySelect = `SELECT uid, status, synthetic, sex, birth_date, ethnicity
 // EachSummary calls fn for the summary of every record matching q (paging ignored), in id order,
 // streaming: a city's million records are never held at once.
 func (s *Store) EachSummary(ctx context.Context, q Query, fn func(*Summary) error) error {
-	where, args, err := s.where(&q)
+	where, args, err := s.scopedWhere(ctx, &q, auth.PermChildrenRead, auth.PermStatsRead)
 	if err != nil {
+		return err
+	}
+	if err := s.Audit(ctx, audit.StatsRead, "", q.criteria()); err != nil {
 		return err
 	}
 	rows, err := s.query(ctx, summarySelect+where+" ORDER BY id", args...)
@@ -100,8 +105,11 @@ func (s *Store) EachSummary(ctx context.Context, q Query, fn func(*Summary) erro
 // Each calls fn for every record matching q (paging ignored), decrypted, in id order,
 // streaming: for statistics as of another date, which classify the records again.
 func (s *Store) Each(ctx context.Context, q Query, fn func(*Child) error) error {
-	where, args, err := s.where(&q)
+	where, args, err := s.scopedWhere(ctx, &q, auth.PermChildrenRead, auth.PermStatsRead, auth.PermChildrenExport)
 	if err != nil {
+		return err
+	}
+	if err := s.Audit(ctx, audit.ChildBulkRead, "", q.criteria()); err != nil {
 		return err
 	}
 	rows, err := s.query(ctx, childSelect+where+" ORDER BY id", args...)

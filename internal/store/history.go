@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -59,8 +61,13 @@ func (s *Store) childID(ctx context.Context, uid string) (int64, error) {
 	if !validUID(uid) {
 		return 0, errNotFound(uid)
 	}
+	cond, cargs, err := scope(ctx, "", auth.PermChildrenRead)
+	if err != nil {
+		return 0, err
+	}
+	where, args := andWhere(" WHERE uid = ?", []any{uid}, cond, cargs)
 	var id int64
-	err := s.queryRow(ctx, "SELECT id FROM children WHERE uid = ?", uid).Scan(&id)
+	err = s.queryRow(ctx, "SELECT id FROM children"+where, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, errNotFound(uid)
 	}
@@ -73,6 +80,9 @@ func (s *Store) childID(ctx context.Context, uid string) (int64, error) {
 func (s *Store) history(ctx context.Context, uid string, reveal bool) ([]HistoryEntry, error) {
 	id, err := s.childID(ctx, uid)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.Audit(ctx, audit.ChildHistory, "child:"+uid, map[string]any{"revealed": reveal}); err != nil {
 		return nil, err
 	}
 	rows, err := s.query(ctx, `SELECT v.version, v.diff, v.actor, v.at, v.source_kind, v.department, v.roster, v.row_no,
@@ -170,6 +180,9 @@ func readableChanges(cs []change, reveal bool) []Change {
 func (s *Store) GetVersion(ctx context.Context, uid string, v int) (child.Record, error) {
 	id, err := s.childID(ctx, uid)
 	if err != nil {
+		return child.Record{}, err
+	}
+	if err := s.Audit(ctx, audit.ChildRead, "child:"+uid, map[string]any{"version": v}); err != nil {
 		return child.Record{}, err
 	}
 	var sealed []byte

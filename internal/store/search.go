@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
 	"guanai/internal/region"
@@ -243,8 +245,11 @@ const TotalCap = 1000
 // walking children_scan backwards — the answers and division codes in id order, about 50
 // entries a page. PostgreSQL's planner weighs selectivity against order by itself.
 func (s *Store) pageIDs(ctx context.Context, q *Query) (Page, []any, error) {
-	where, args, err := s.where(q)
+	where, args, err := s.scopedWhere(ctx, q, auth.PermChildrenRead)
 	if err != nil {
+		return Page{}, nil, err
+	}
+	if err := s.Audit(ctx, audit.ChildSearch, "", q.criteria()); err != nil {
 		return Page{}, nil, err
 	}
 	p := Page{Limit: q.Limit, Offset: max(0, q.Offset), Items: []*Child{}}
@@ -458,7 +463,15 @@ func (s *Store) FindByIDNumber(ctx context.Context, id string) ([]*Child, error)
 	if n == "" {
 		return nil, errInvalid("请填写公民身份号码")
 	}
-	rows, err := s.query(ctx, childSelect+" WHERE id_bidx = ? ORDER BY id", s.keys.BlindIndex(kindChildID, n))
+	cond, cargs, err := scope(ctx, "", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
+	where, args := andWhere(" WHERE id_bidx = ?", []any{s.keys.BlindIndex(kindChildID, n)}, cond, cargs)
+	if err := s.Audit(ctx, audit.ChildSearch, "", map[string]any{"id_number": idcard.Mask(n), "include_archived": true}); err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, childSelect+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, internal("按公民身份号码查找", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"guanai/internal/audit"
 	"guanai/internal/child"
 )
 
@@ -83,6 +84,9 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
 			if err := s.resolveOpenReviews(t, c.id, actor, now); err != nil {
 				return err
 			}
+		}
+		if err := s.appendAudit(t, audit.ChildTransit, "child:"+c.UID, map[string]any{"from": c.Status, "to": to, "version": c.Version}); err != nil {
+			return err
 		}
 		c.Status, c.UpdatedAt, c.UpdatedBy = to, now, actor
 		out = c

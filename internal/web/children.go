@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
 	"guanai/internal/store"
@@ -132,14 +133,9 @@ func maskAddr(a *child.Address) {
 	}
 }
 
-// actor names who acts. Accounts come with the security work; until then the server listens on
-// loopback only and the acting person is given by the X-Guanai-User header (default "local").
-func actor(r *http.Request) string {
-	if u := strings.TrimSpace(r.Header.Get("X-Guanai-User")); u != "" && len(u) <= 64 {
-		return "local:" + u
-	}
-	return "local"
-}
+// actor names who acts: the logged-in user of the request (user:<name>), as the guard put it in
+// the context.
+func actor(r *http.Request) string { return store.ActorOf(r.Context()) }
 
 type listItem struct {
 	UID               string   `json:"uid"`
@@ -306,6 +302,20 @@ func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := readJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	// Submitting is the collector's; approving, returning, archiving and uploading the reviewer's.
+	need := auth.PermChildrenReview
+	if req.To == store.StatusSubmitted {
+		need = auth.PermChildrenSubmit
+	}
+	if !store.PrincipalFrom(r.Context()).Can(need) {
+		// Outside the jurisdiction the record does not exist: look first, refuse second.
+		if _, err := s.Registry.Get(r.Context(), r.PathValue("uid")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, &Error{Code: "forbidden", Message: "您的角色不能将记录改为“" + store.StatusLabel(req.To) + "”"})
 		return
 	}
 	c, err := s.Registry.Transition(r.Context(), actor(r), r.PathValue("uid"), req.To, req.Reason)

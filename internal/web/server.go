@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/region"
 	"guanai/internal/rules"
@@ -29,9 +30,20 @@ type Server struct {
 	Rules    rules.Config
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Accounts keeps users and sessions; without it nobody can log in and every route but the
+	// public ones answers 401.
+	Accounts Accounts
+	// Policy is the account policy; the zero value means auth.DefaultPolicy().
+	Policy auth.Policy
+	// SecureCookies marks the session cookie Secure even when the request did not come over
+	// TLS itself (a TLS-terminating proxy in front).
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy).
+	TrustProxy bool
 
-	mux      *http.ServeMux
-	patterns []string
+	mux        *http.ServeMux
+	patterns   []string
+	loginLimit *auth.Limiter
 }
 
 // chinaTime is China Standard Time: "today" is a date in Wuhai.
@@ -43,20 +55,33 @@ func (s *Server) Today() child.Date { return child.DateOf(s.Now().In(chinaTime))
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() http.Handler {
 	if s.mux == nil {
+		if s.Policy.MinLength == 0 {
+			s.Policy = auth.DefaultPolicy()
+		}
+		// Ten attempts at once per client address and per user name, then one every six seconds.
+		s.loginLimit = &auth.Limiter{Burst: 10, Every: 6 * time.Second, Now: s.Now}
 		s.mux = http.NewServeMux()
 		s.routes()
 	}
 	return s.mux
 }
 
-// handle registers a route and remembers its pattern for the API document's test.
+// handle registers a route behind the checks of its entry in the access table (access.go) and
+// remembers its pattern for the API document's and the permission matrix's tests.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, h)
+	s.mux.HandleFunc(pattern, s.guard(pattern, h))
 }
 
 func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz)
+	s.handle("POST /api/v1/session", s.login)
+	s.handle("GET /api/v1/session", s.getSession)
+	s.handle("DELETE /api/v1/session", s.logout)
+	s.handle("POST /api/v1/session/password", s.changePassword)
+	s.handle("POST /api/v1/session/totp", s.beginTOTP)
+	s.handle("POST /api/v1/session/totp/confirm", s.confirmTOTP)
+	s.handle("GET /api/v1/audit", s.auditList)
 	s.handle("GET /api/v1/meta/codes", s.codes)
 	s.handle("GET /api/v1/regions", s.regionChildren)
 	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
@@ -69,6 +94,7 @@ func (s *Server) routes() {
 		s.handle("PUT /api/v1/children/{uid}", s.updateChild)
 		s.handle("POST /api/v1/children/{uid}/transitions", s.transitionChild)
 		s.handle("GET /api/v1/children/{uid}/history", s.childHistory)
+		s.handle("POST /api/v1/children/{uid}/reveal", s.revealChild)
 		s.handle("POST /api/v1/imports", s.importChildren)
 		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
@@ -111,8 +137,14 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case "forbidden":
 		return http.StatusForbidden
-	case "unauthorized":
+	case "unauthorized", "unauthenticated", "bad_credentials", "mfa_required", "bad_totp":
 		return http.StatusUnauthorized
+	case "csrf", "password_change_required", "mfa_setup_required":
+		return http.StatusForbidden
+	case "locked":
+		return http.StatusLocked
+	case "rate_limited":
+		return http.StatusTooManyRequests
 	case "too_large":
 		return http.StatusRequestEntityTooLarge
 	case "unavailable":

@@ -36,7 +36,7 @@ func do(t *testing.T, h http.Handler, method, path, body string) (int, map[strin
 }
 
 func TestRoutes(t *testing.T) {
-	h := newServer(fakeDB{}).Handler()
+	h := newStoreServer(t)
 	tests := []struct {
 		name, method, path, body string
 		status                   int

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"guanai/internal/audit"
+	"guanai/internal/child"
+	"guanai/internal/store"
+)
+
+// revealChild is POST /api/v1/children/{uid}/reveal: one masked value of a record in full, for
+// a stated purpose, audited. The value is answered once; the record stays masked elsewhere.
+func (s *Server) revealChild(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Field   string `json:"field"`
+		Purpose string `json:"purpose"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req.Purpose = strings.TrimSpace(req.Purpose)
+	if len([]rune(req.Purpose)) < 2 || len([]rune(req.Purpose)) > 200 {
+		s.fail(w, r, fieldError("purpose", "required", "请说明查看完整信息的目的（至少 2 个字）"))
+		return
+	}
+	if req.Field == "" || !store.Sensitive(req.Field) {
+		s.fail(w, r, fieldError("field", "invalid", "“"+req.Field+"”不是可查看完整信息的项目"))
+		return
+	}
+	uid := r.PathValue("uid")
+	c, err := s.Registry.Get(r.Context(), uid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	value, found := recordValue(&c.Record, req.Field)
+	if !found {
+		s.fail(w, r, fieldError("field", "invalid", "记录中没有“"+store.FieldLabel(req.Field)+"”"))
+		return
+	}
+	if err := s.Accounts.Audit(r.Context(), audit.ChildReveal, "child:"+uid, map[string]any{"field": req.Field, "purpose": req.Purpose}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"field": req.Field, "value": value})
+}
+
+// recordValue returns the string at a JSON path of the record (father.phone,
+// residence_address.detail).
+func recordValue(rec *child.Record, path string) (string, bool) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return "", false
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return "", false
+	}
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		if v, ok = m[k]; !ok {
+			return "", false
+		}
+	}
+	sv, ok := v.(string)
+	return sv, ok
+}
+
+// auditList is GET /api/v1/audit, the audit administrator's view: filters actor, action (a
+// prefix when it ends in "."), object, from and to (dates, China time, inclusive), paging.
+func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q := store.AuditQuery{Actor: v.Get("actor"), Action: v.Get("action"), Object: v.Get("object"),
+		Limit: atoiDefault(v.Get("limit"), 50), Offset: atoiDefault(v.Get("offset"), 0)}
+	if q.Limit < 1 || q.Limit > 500 || q.Offset < 0 {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "limit 应为 1–500，offset 不能为负数"})
+		return
+	}
+	for key, dst := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
+		if d := v.Get(key); d != "" {
+			t, err := time.ParseInLocation("2006-01-02", d, chinaTime)
+			if err != nil {
+				s.fail(w, r, &Error{Code: "bad_request", Message: key + " 应为日期 YYYY-MM-DD"})
+				return
+			}
+			if key == "to" {
+				t = t.AddDate(0, 0, 1)
+			}
+			*dst = t
+		}
+	}
+	page, err := s.Accounts.AuditEntries(r.Context(), q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type item struct {
+		audit.Entry
+		At string `json:"at"`
+	}
+	items := make([]item, len(page.Items))
+	for i, e := range page.Items {
+		items[i] = item{Entry: e, At: e.At.In(chinaTime).Format("2006-01-02 15:04:05.000")}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": page.Total})
+}

@@ -1,0 +1,431 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"guanai/internal/audit"
+	"guanai/internal/auth"
+	"guanai/internal/child"
+	"guanai/internal/store"
+)
+
+// Accounts is the part of the store the session handlers use.
+type Accounts interface {
+	UserByName(ctx context.Context, username string) (*auth.User, error)
+	UpdateUser(ctx context.Context, u *auth.User, ev store.Event) error
+	StartSession(ctx context.Context, u *auth.User, sess *auth.Session, detail any) error
+	Session(ctx context.Context, tokenHash string) (*auth.Session, *auth.User, error)
+	TouchSession(ctx context.Context, tokenHash string, at time.Time) error
+	EndSession(ctx context.Context, tokenHash string, ev store.Event) error
+	EndUserSessions(ctx context.Context, userID int64, keep string) error
+	Audit(ctx context.Context, action, object string, detail any) error
+	AuditEntries(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "guanai_session"
+
+// touchEvery bounds how often a session's last use is written: at most once a minute, so that
+// the idle timeout is exact to a minute without a write per request.
+const touchEvery = time.Minute
+
+type sessionKey struct{}
+
+// current is the session and user of an authenticated request.
+type current struct {
+	sess *auth.Session
+	user *auth.User
+}
+
+func currentOf(ctx context.Context) *current {
+	c, _ := ctx.Value(sessionKey{}).(*current)
+	return c
+}
+
+// clientAddr is the client's address for rate limiting and the audit trail. Behind a reverse
+// proxy, set Server.TrustProxy so that X-Forwarded-For's first address is used.
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			ip, _, _ := strings.Cut(f, ",")
+			if ip = strings.TrimSpace(ip); net.ParseIP(ip) != nil {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// guard wraps a route with the checks of its access entry: session (and idle timeout), CSRF
+// token on every state-changing request, forced password change and MFA set-up, permission.
+// Every request that passes carries a principal in its context, so the store never falls back
+// to the command line's full access.
+func (s *Server) guard(pattern string, h http.HandlerFunc) http.HandlerFunc {
+	a, listed := access[pattern]
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		if !listed {
+			s.fail(w, r, &Error{Code: "forbidden", Message: "接口 " + pattern + " 尚未登记访问权限"})
+			return
+		}
+		ctx := store.WithClientIP(r.Context(), s.clientAddr(r))
+		ctx = store.WithPrincipal(ctx, auth.Anonymous())
+		cur, err := s.authenticate(ctx, r)
+		if cur != nil {
+			ctx = store.WithPrincipal(ctx, cur.user.Principal())
+			ctx = context.WithValue(ctx, sessionKey{}, cur)
+		}
+		if a.Public {
+			h(w, r.WithContext(ctx))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if unsafeMethod(r.Method) {
+			got := r.Header.Get("X-CSRF-Token")
+			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(cur.sess.CSRF)) != 1 {
+				s.fail(w, r, &Error{Code: "csrf", Message: "请求缺少有效的 CSRF 令牌，请刷新页面后重试"})
+				return
+			}
+		}
+		if !a.Setup {
+			if s.mustChangePassword(cur.user) {
+				s.fail(w, r, &Error{Code: "password_change_required", Message: "请先修改密码"})
+				return
+			}
+			if s.Policy.MFARequired(cur.user) && !cur.user.MFAEnrolled {
+				s.fail(w, r, &Error{Code: "mfa_setup_required", Message: "您的账号须启用动态口令（双因素认证），请先完成设置"})
+				return
+			}
+		}
+		if len(a.Perms) > 0 {
+			ok := false
+			p := cur.user.Principal()
+			for _, perm := range a.Perms {
+				ok = ok || p.Can(perm)
+			}
+			if !ok {
+				s.fail(w, r, &Error{Code: "forbidden", Message: "您的角色无权进行此操作"})
+				return
+			}
+		}
+		h(w, r.WithContext(ctx))
+	}
+}
+
+func (s *Server) mustChangePassword(u *auth.User) bool {
+	return u.MustChangePassword || s.Policy.PasswordExpired(u, s.Now())
+}
+
+var errUnauthenticated = &Error{Code: "unauthenticated", Message: "请先登录"}
+
+// authenticate finds the request's session: the cookie's token, a session that has not been
+// idle too long, an account that is not disabled. An idle session is ended (and audited).
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (*current, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 100 || s.Accounts == nil {
+		return nil, errUnauthenticated
+	}
+	hash := auth.TokenHash(c.Value)
+	sess, u, err := s.Accounts.Session(ctx, hash)
+	if store.ErrorCode(err) == store.CodeNotFound {
+		return nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if sess.Idle(now, s.Policy.IdleTimeout) || u.Disabled {
+		reason := "idle"
+		if u.Disabled {
+			reason = "disabled"
+		}
+		ctx = store.WithPrincipal(ctx, u.Principal())
+		if err := s.Accounts.EndSession(ctx, hash, store.Event{Action: audit.Logout, Object: "user:" + u.Username,
+			Detail: map[string]any{"reason": reason}}); err != nil {
+			return nil, err
+		}
+		return nil, &Error{Code: "unauthenticated", Message: "登录已超时，请重新登录"}
+	}
+	if now.Sub(sess.LastSeen) >= touchEvery {
+		if err := s.Accounts.TouchSession(ctx, hash, now); err != nil {
+			return nil, err
+		}
+		sess.LastSeen = now
+	}
+	return &current{sess: sess, user: u}, nil
+}
+
+// userJSON is the User object of the session API.
+type userJSON struct {
+	Username        string       `json:"username"`
+	Name            string       `json:"name"`
+	Roles           []string     `json:"roles"`
+	RoleLabels      []string     `json:"role_labels"`
+	Department      string       `json:"department"`
+	DepartmentLabel string       `json:"department_label"`
+	OrgUnit         auth.OrgUnit `json:"org_unit"`
+	Permissions     []string     `json:"permissions"`
+	MFAEnrolled     bool         `json:"mfa_enrolled"`
+	MFARequired     bool         `json:"mfa_required"`
+}
+
+func (s *Server) userOf(u *auth.User) userJSON {
+	j := userJSON{Username: u.Username, Name: u.Name, Roles: u.Roles, RoleLabels: []string{}, Department: u.Department,
+		DepartmentLabel: auth.DepartmentLabel(u.Department), Permissions: u.Permissions(), MFAEnrolled: u.MFAEnrolled,
+		MFARequired: s.Policy.MFARequired(u)}
+	for _, r := range u.Roles {
+		if role, ok := auth.RoleByCode(r); ok {
+			j.RoleLabels = append(j.RoleLabels, role.Label)
+		}
+	}
+	if ou, err := auth.OrgUnitOf(s.Regions, u.OrgCode); err == nil {
+		j.OrgUnit = ou
+	} else {
+		j.OrgUnit = auth.OrgUnit{Code: u.OrgCode}
+	}
+	return j
+}
+
+func (s *Server) sessionJSON(cur *current) map[string]any {
+	return map[string]any{"user": s.userOf(cur.user), "csrf_token": cur.sess.CSRF, "must_change_password": s.mustChangePassword(cur.user)}
+}
+
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r.Context())
+	if cur == nil {
+		_, err := s.authenticate(r.Context(), r)
+		if err == nil {
+			err = errUnauthenticated
+		}
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.sessionJSON(cur))
+}
+
+// login is POST /api/v1/session: password, then the second factor when the account has one.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Username     string `json:"username"`
+		Password     string `json:"password"`
+		TOTP         string `json:"totp"`
+		RecoveryCode string `json:"recovery_code"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	addr := s.clientAddr(r)
+	req.Username = strings.TrimSpace(req.Username)
+	if !s.loginLimit.Allow("ip:"+addr) || !s.loginLimit.Allow("user:"+strings.ToLower(req.Username)) {
+		s.fail(w, r, &Error{Code: "rate_limited", Message: "登录尝试过于频繁，请稍后再试"})
+		return
+	}
+	badCredentials := &Error{Code: "bad_credentials", Message: "用户名或密码错误"}
+	if s.Accounts == nil || req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > 1024 {
+		s.fail(w, r, badCredentials)
+		return
+	}
+	u, err := s.Accounts.UserByName(ctx, req.Username)
+	if store.ErrorCode(err) == store.CodeNotFound {
+		auth.CheckNoUser(req.Password)
+		if err := s.Accounts.Audit(ctx, audit.LoginFailure, "", map[string]any{"reason": "unknown_user"}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, badCredentials)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.Now()
+	ctx = store.WithPrincipal(ctx, u.Principal())
+	object := "user:" + u.Username
+	if u.Locked(now) {
+		s.fail(w, r, s.lockedError(u))
+		return
+	}
+	// failure counts a failed attempt, locks the account at the limit and answers.
+	failure := func(reason string, answer *Error) {
+		u.FailedLogins++
+		detail := map[string]any{"reason": reason, "failures": u.FailedLogins}
+		if u.FailedLogins >= s.Policy.MaxFailures {
+			u.LockedUntil = now.Add(s.Policy.LockFor)
+			u.FailedLogins = 0
+			detail["locked_until"] = u.LockedUntil.UTC().Format(time.RFC3339)
+			answer = s.lockedError(u)
+		}
+		if err := s.Accounts.UpdateUser(ctx, u, store.Event{Action: audit.LoginFailure, Object: object, Detail: detail}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, answer)
+	}
+	if u.Disabled {
+		auth.CheckNoUser(req.Password)
+		if err := s.Accounts.Audit(ctx, audit.LoginFailure, object, map[string]any{"reason": "disabled"}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, badCredentials)
+		return
+	}
+	if !auth.CheckPassword(u.PasswordHash, req.Password) {
+		failure("password", badCredentials)
+		return
+	}
+	method := "password"
+	if u.MFAEnrolled {
+		switch {
+		case strings.TrimSpace(req.TOTP) != "":
+			step, ok := auth.CheckTOTP(u.TOTPSecret, req.TOTP, now, u.TOTPLastStep)
+			if !ok {
+				failure("totp", &Error{Code: "bad_totp", Message: "动态口令不正确或已使用过，请输入验证器上的最新口令"})
+				return
+			}
+			u.TOTPLastStep = step
+			method = "totp"
+		case strings.TrimSpace(req.RecoveryCode) != "":
+			rest, ok := auth.UseRecoveryCode(u.RecoveryCodes, req.RecoveryCode)
+			if !ok {
+				failure("recovery_code", &Error{Code: "bad_totp", Message: "恢复码不正确或已使用过"})
+				return
+			}
+			u.RecoveryCodes = rest
+			method = "recovery_code"
+		default:
+			s.fail(w, r, &Error{Code: "mfa_required", Message: "请输入动态口令（或恢复码）"})
+			return
+		}
+	}
+	u.FailedLogins, u.LockedUntil, u.LastLoginAt = 0, time.Time{}, now
+	token := auth.NewToken()
+	sess := &auth.Session{TokenHash: auth.TokenHash(token), UserID: u.ID, CSRF: auth.NewToken(), CreatedAt: now, LastSeen: now, IP: addr}
+	if err := s.Accounts.StartSession(ctx, u, sess, map[string]any{"method": method}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || s.SecureCookies})
+	writeJSON(w, http.StatusOK, s.sessionJSON(&current{sess: sess, user: u}))
+}
+
+func (s *Server) lockedError(u *auth.User) *Error {
+	return &Error{Code: "locked", Message: "连续登录失败次数过多，账号已锁定至 " + u.LockedUntil.In(chinaTime).Format("15:04") + "，请稍后再试或联系系统管理员解锁"}
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	cur := currentOf(r.Context())
+	if err := s.Accounts.EndSession(r.Context(), cur.sess.TokenHash, store.Event{Action: audit.Logout, Object: "user:" + cur.user.Username,
+		Detail: map[string]any{"reason": "logout"}}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || s.SecureCookies})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Old string `json:"old_password"`
+		New string `json:"new_password"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur := currentOf(r.Context())
+	u := cur.user
+	if !auth.CheckPassword(u.PasswordHash, req.Old) {
+		s.fail(w, r, fieldError("old_password", "wrong", "原密码不正确"))
+		return
+	}
+	if err := s.Policy.CheckPolicy(req.New, u.Username, append([]string{u.PasswordHash}, u.PasswordHistory...)); err != nil {
+		ae := err.(*auth.Error)
+		s.fail(w, r, fieldError(ae.Field, "policy", ae.Message))
+		return
+	}
+	u.PasswordHistory = append([]string{u.PasswordHash}, u.PasswordHistory...)
+	if len(u.PasswordHistory) > s.Policy.History {
+		u.PasswordHistory = u.PasswordHistory[:s.Policy.History]
+	}
+	u.PasswordHash, u.PasswordChangedAt, u.MustChangePassword = auth.HashPassword(req.New), s.Now(), false
+	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{Action: audit.PasswordChange, Object: "user:" + u.Username}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Other sessions of the account end: whoever knew the old password is logged out.
+	if err := s.Accounts.EndUserSessions(r.Context(), u.ID, cur.sess.TokenHash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func fieldError(field, code, msg string) *Error {
+	return &Error{Code: "invalid", Message: msg, Fields: []child.Issue{{Field: field, Code: code, Message: msg}}}
+}
+
+func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request) {
+	u := currentOf(r.Context()).user
+	secret, url, err := auth.NewTOTP(u.Username)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u.TOTPPending = secret
+	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "otpauth_url": url})
+}
+
+func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := currentOf(r.Context()).user
+	if u.TOTPPending == "" {
+		s.fail(w, r, &Error{Code: "conflict", Message: "请先开始设置动态口令"})
+		return
+	}
+	step, ok := auth.CheckTOTP(u.TOTPPending, req.Code, s.Now(), 0)
+	if !ok {
+		s.fail(w, r, fieldError("code", "bad_totp", "动态口令不正确，请核对验证器上的时间和口令"))
+		return
+	}
+	codes, hashes := auth.NewRecoveryCodes(10)
+	u.TOTPSecret, u.TOTPPending, u.TOTPLastStep, u.MFAEnrolled, u.RecoveryCodes = u.TOTPPending, "", step, true, hashes
+	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{Action: audit.MFAEnrol, Object: "user:" + u.Username}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+}
