@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"guanai/internal/child"
 	"guanai/internal/region"
@@ -20,6 +21,9 @@ func init() {
 }
 
 func runStats(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "snapshot" {
+		return runStatsSnapshot(ctx, env, args[1:])
+	}
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	finish := commonFlags(fs, env)
@@ -30,7 +34,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	publish := fs.Bool("publish", false, "按对外发布要求抑制小数值单元格（1–4）")
 	threshold := fs.Int("threshold", 5, "对外发布时抑制小于该值的非零单元格")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai stats [--as-of YYYY-MM-DD] [--region CODE] [--format json|xlsx] [--out FILE]\n\n选项:")
+		fmt.Fprintln(env.Stderr, "用法: guanai stats [--as-of YYYY-MM-DD] [--region CODE] [--format json|xlsx] [--out FILE]\n      guanai stats snapshot [--month YYYY-MM]   保存某月的统计快照（默认上个月）\n\n选项:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -72,7 +76,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.Close()
 
-	rep, err := stats.Compute(storeSource(ctx, s, *regionCode), stats.Query{AsOf: ref, Region: *regionCode, Config: c.Rules()})
+	rep, err := stats.Compute(stats.StoreSource(ctx, s, *regionCode), stats.Query{AsOf: ref, Region: *regionCode, Config: c.Rules()})
 	if err != nil {
 		return err
 	}
@@ -110,26 +114,48 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	return err
 }
 
-// storeSource yields the non-archived records of the registry (those with an address in the
-// region when one is given) for the statistics.
-func storeSource(ctx context.Context, s *store.Store, regionCode string) stats.Source {
-	return func(yield func(*child.Record, string) bool) error {
-		q := store.Query{Region: regionCode, RegionOf: store.RegionEither, Limit: 500}
-		for offset := 0; ; offset += q.Limit {
-			q.Offset = offset
-			page, err := s.Search(ctx, q)
-			if err != nil {
-				return err
-			}
-			for _, c := range page.Items {
-				rec := c.Record
-				if !yield(&rec, c.Status) {
-					return nil
-				}
-			}
-			if len(page.Items) < q.Limit {
-				return nil
-			}
-		}
+// runStatsSnapshot takes the monthly statistics snapshot of a month by hand (the serve process
+// takes it on the first day of each month for the month before).
+func runStatsSnapshot(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("stats snapshot", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	finish := commonFlags(fs, env)
+	month := fs.String("month", "", "快照月份 YYYY-MM（默认上个月），按该月最后一天统计")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "用法: guanai stats snapshot [--month YYYY-MM]\n\n保存整个数据库及其下各级区划（到乡镇街道）某月的统计快照，已有的同月快照被替换。\n\n选项:")
+		fs.PrintDefaults()
 	}
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	}
+	c, err := finish()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	today := env.Now().In(chinaTime)
+	m := *month
+	if m == "" {
+		m = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
+	}
+	if !store.ValidMonth(m) {
+		return usageError{"--month “" + m + "”无效，应为 YYYY-MM"}
+	}
+	if m >= today.Format("2006-01") {
+		return usageError{"--month " + m + " 尚未结束，只能保存已结束月份的快照"}
+	}
+	s, err := openStore(ctx, env, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	regions, err := stats.TakeSnapshot(ctx, s, store.ActorOf(ctx), m, stats.Query{Config: c.Rules()})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(map[string]any{"month": m, "regions": len(regions)})
 }

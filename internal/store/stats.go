@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"regexp"
+	"time"
+
+	"guanai/internal/child"
+)
+
+// StatsVersion returns the registry's data version: a number that grows with every write to
+// children (a trigger of migration 0006 bumps it: per row on SQLite, per statement on
+// PostgreSQL, whatever path wrote — registration, import, transition, reclassification). A
+// statistics cache keeps a report as long as the version it was computed at is current.
+func (s *Store) StatsVersion(ctx context.Context) (int64, error) {
+	q := "SELECT v FROM stats_version WHERE id = 1"
+	if s.d.postgres {
+		q = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM stats_version_seq"
+	}
+	var v int64
+	if err := s.queryRow(ctx, q).Scan(&v); err != nil {
+		return 0, internal("读取数据版本", err)
+	}
+	return v, nil
+}
+
+// SnapshotRow is one stored monthly statistics snapshot: the counts of a region as of the last
+// day of a month (stats.Snapshot JSON, no personal data).
+type SnapshotRow struct {
+	Month   string // YYYY-MM
+	Region  string // natural division code; "" = the whole database
+	AsOf    child.Date
+	Records int64
+	Data    []byte
+	TakenAt time.Time
+	TakenBy string
+}
+
+var monthRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+
+// ValidMonth reports whether m is a month YYYY-MM.
+func ValidMonth(m string) bool { return monthRE.MatchString(m) }
+
+// PutSnapshot stores (or replaces) the snapshot of a month and region.
+func (s *Store) PutSnapshot(ctx context.Context, actor string, r SnapshotRow) error {
+	if err := checkActor(actor); err != nil {
+		return err
+	}
+	if !ValidMonth(r.Month) {
+		return errInvalid("月份“" + r.Month + "”无效，应为 YYYY-MM")
+	}
+	return s.inTx(ctx, "保存统计快照", func(t *tx) error {
+		_, err := t.exec(`INSERT INTO stats_snapshots (month, region, as_of, records, data, taken_at, taken_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+ ON CONFLICT (month, region) DO UPDATE SET as_of = excluded.as_of, records = excluded.records, data = excluded.data,
+ taken_at = excluded.taken_at, taken_by = excluded.taken_by`,
+			r.Month, r.Region, int64(r.AsOf), r.Records, string(r.Data), s.d.timeArg(s.instant()), actor)
+		return err
+	})
+}
+
+// Snapshot returns the snapshot of a month and region (CodeNotFound when none was taken).
+func (s *Store) Snapshot(ctx context.Context, month, region string) (*SnapshotRow, error) {
+	rows, err := s.snapshots(ctx, "WHERE month = ? AND region = ?", month, region)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, &Error{Code: CodeNotFound, Message: month + " 没有" + regionText(region) + "的统计快照"}
+	}
+	return &rows[0], nil
+}
+
+// Snapshots returns the snapshots of a region from month from to month to (inclusive; "" = no
+// bound), in month order.
+func (s *Store) Snapshots(ctx context.Context, region, from, to string) ([]SnapshotRow, error) {
+	if to == "" {
+		to = "9999-99"
+	}
+	return s.snapshots(ctx, "WHERE region = ? AND month >= ? AND month <= ?", region, from, to)
+}
+
+// SnapshotMonths lists the months that have a snapshot of any region, newest first.
+func (s *Store) SnapshotMonths(ctx context.Context) ([]string, error) {
+	rows, err := s.query(ctx, "SELECT DISTINCT month FROM stats_snapshots ORDER BY month DESC")
+	if err != nil {
+		return nil, internal("读取统计快照", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, internal("读取统计快照", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("读取统计快照", err)
+	}
+	return out, nil
+}
+
+func (s *Store) snapshots(ctx context.Context, where string, args ...any) ([]SnapshotRow, error) {
+	rows, err := s.query(ctx, "SELECT month, region, as_of, records, data, taken_at, taken_by FROM stats_snapshots "+where+" ORDER BY month", args...)
+	if err != nil {
+		return nil, internal("读取统计快照", err)
+	}
+	defer rows.Close()
+	var out []SnapshotRow
+	for rows.Next() {
+		var (
+			r    SnapshotRow
+			asOf int64
+			data string
+		)
+		if err := rows.Scan(&r.Month, &r.Region, &asOf, &r.Records, &data, scanTime{&r.TakenAt}, &r.TakenBy); err != nil {
+			return nil, internal("读取统计快照", err)
+		}
+		r.AsOf, r.Data = child.Date(asOf), []byte(data)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("读取统计快照", err)
+	}
+	return out, nil
+}
+
+func regionText(code string) string {
+	if code == "" {
+		return "整个数据库"
+	}
+	return "区划 " + code + " "
+}
+
+// errNoRows reports whether err is sql.ErrNoRows.
+func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
