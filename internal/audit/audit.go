@@ -6,10 +6,10 @@
 package audit
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"strconv"
 	"time"
 
@@ -61,28 +61,50 @@ type Entry struct {
 // Genesis is the previous hash of the first entry.
 const Genesis = ""
 
-// Canonical returns the bytes the hash covers: the fields in a fixed order, the instant in UTC
-// milliseconds, the detail as stored. Changing any of them changes the hash.
-func (e *Entry) Canonical() []byte {
-	var b bytes.Buffer
-	b.WriteString("guanai-audit-v1\n")
-	b.WriteString(strconv.FormatInt(e.Seq, 10))
-	b.WriteByte('\n')
-	b.WriteString(e.At.UTC().Format("2006-01-02T15:04:05.000Z"))
-	for _, s := range [...]string{e.Actor, e.Action, e.Object, string(e.Detail), e.IP} {
-		b.WriteByte('\n')
-		b.WriteString(strconv.Quote(s))
+// Canonical returns the bytes the hash covers: a version tag, then seq, the instant in UTC
+// milliseconds, actor, action, object, detail (as stored) and ip, each preceded by its length in
+// bytes, so that no two different entries share a canonical form. Changing any of them changes
+// the hash.
+func (e *Entry) Canonical() []byte { return e.appendCanonical(nil) }
+
+func (e *Entry) appendCanonical(b []byte) []byte {
+	b = append(b, "guanai-audit-v1\n"...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, e.At.UnixMilli(), 10)
+	for _, f := range [...]string{e.Actor, e.Action, e.Object, string(e.Detail), e.IP} {
+		b = append(b, '\n')
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
 	}
-	return b.Bytes()
+	return b
 }
 
-// Chain computes the hash of e following prev: SM3(prev ‖ canonical(e)), hex.
+// Chain computes the hash of e following prev: SM3(prev ‖ 0x00 ‖ canonical(e)), hex.
 func Chain(prev string, e *Entry) string {
-	h := sm3.New()
-	h.Write([]byte(prev))
-	h.Write([]byte{0})
-	h.Write(e.Canonical())
-	return hex.EncodeToString(h.Sum(nil))
+	var c chainer
+	return c.chain(prev, e)
+}
+
+// chainer computes hashes reusing its hash state and buffer (Verify's hot loop).
+type chainer struct {
+	h   hash.Hash
+	buf []byte
+	sum []byte
+}
+
+func (c *chainer) chain(prev string, e *Entry) string {
+	if c.h == nil {
+		c.h = sm3.New()
+	}
+	c.h.Reset()
+	c.buf = append(c.buf[:0], prev...)
+	c.buf = append(c.buf, 0)
+	c.buf = e.appendCanonical(c.buf)
+	c.h.Write(c.buf)
+	c.sum = c.h.Sum(c.sum[:0])
+	return hex.EncodeToString(c.sum)
 }
 
 // Seal fills Prev and Hash of e as the entry after prev.
@@ -121,6 +143,7 @@ func (b *Break) Error() string {
 
 // Verifier walks a chain entry by entry, in seq order.
 type Verifier struct {
+	c       chainer
 	prev    string
 	next    int64
 	checked int64
@@ -138,7 +161,7 @@ func (v *Verifier) Add(e *Entry) error {
 		return &Break{Seq: v.next, Reason: fmt.Sprintf("缺少第 %d 条（下一条为第 %d 条）", v.next, e.Seq)}
 	case e.Prev != v.prev:
 		return &Break{Seq: e.Seq, Reason: "与上一条的链接不符"}
-	case Chain(v.prev, e) != e.Hash:
+	case v.c.chain(v.prev, e) != e.Hash:
 		return &Break{Seq: e.Seq, Reason: "内容与其哈希值不符"}
 	}
 	if cp, ok := v.Checkpoints[e.Seq]; ok && cp != e.Hash {
