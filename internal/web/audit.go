@@ -37,6 +37,10 @@ func (s *Server) revealChild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if !store.PrincipalFrom(r.Context()).SeesField(req.Field) {
+		s.fail(w, r, &Error{Code: "forbidden", Message: "“" + store.FieldLabel(req.Field) + "”不在您部门可查看的范围内"})
+		return
+	}
 	value, found := recordValue(&c.Record, req.Field)
 	if !found {
 		s.fail(w, r, fieldError("field", "invalid", "记录中没有“"+store.FieldLabel(req.Field)+"”"))

@@ -507,3 +507,101 @@ func urlQuery(s string) string {
 	r := strings.NewReplacer("%", "%25", " ", "%20", "'", "%27", ";", "%3B", "<", "%3C", ">", "%3E", "\"", "%22", "=", "%3D", "(", "%28", ")", "%29", "&", "%26", "#", "%23", "+", "%2B")
 	return r.Replace(s)
 }
+
+// TestMaskingRevealAndDepartmentView: identifiers are masked in every answer (record, list,
+// history diffs); a reveal needs a purpose and is audited; a department officer sees the
+// identity and its own department's items only.
+func TestMaskingRevealAndDepartmentView(t *testing.T) {
+	e := newTestEnv(t)
+	col := e.login(t, e.addUser(t, "col", auth.RoleCollector, "minzheng", "150302003012", false))
+	officer := e.login(t, e.addUser(t, "edu", auth.RoleOfficer, "jiaoyu", "150302", false))
+	auditor := e.login(t, e.addUser(t, "aud", auth.RoleAuditor, "minzheng", "1503", false))
+
+	status, out := col.do(t, "POST", "/api/v1/children", migrantJSON)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, out)
+	}
+	uid := out["uid"].(string)
+	changed := strings.Replace(migrantJSON, "13812345678", "13987654321", 1)
+	if status, out := col.do(t, "PUT", "/api/v1/children/"+uid+"?version=1", changed); status != 200 {
+		t.Fatalf("update: %d %v", status, out)
+	}
+	for _, path := range []string{"/api/v1/children/" + uid, "/api/v1/children", "/api/v1/children/" + uid + "/history"} {
+		rec := col.raw("GET", path, "", false)
+		body := rec.Body.String()
+		for _, secret := range []string{"150302201503101237", "13812345678", "13987654321", "清泉小区3号楼", "张小明", "张强"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("GET %s shows %s in clear", path, secret)
+			}
+		}
+		if rec.Code != 200 {
+			t.Errorf("GET %s: %d", path, rec.Code)
+		}
+	}
+
+	reveal := func(c *client, field, purpose string) (int, map[string]any) {
+		b, _ := json.Marshal(map[string]string{"field": field, "purpose": purpose})
+		return c.do(t, "POST", "/api/v1/children/"+uid+"/reveal", string(b))
+	}
+	tests := []struct {
+		name           string
+		c              *client
+		field, purpose string
+		status         int
+		value          string
+	}{
+		{"ID number", col, "id_number", "核实身份", 200, "150302201503101237"},
+		{"father's phone", col, "father.phone", "电话回访", 200, "13987654321"},
+		{"detail address", col, "residence_address.detail", "入户走访", 200, "清泉小区3号楼"},
+		{"no purpose", col, "id_number", " ", 422, ""},
+		{"one-character purpose", col, "id_number", "查", 422, ""},
+		{"not a sensitive item", col, "sex", "核实", 422, ""},
+		{"absent item", col, "mother.phone", "核实", 422, ""},
+		{"officer: identity", officer, "id_number", "核对学籍", 200, "150302201503101237"},
+		{"officer: outside the department's view", officer, "father.phone", "核对", 403, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := reveal(tt.c, tt.field, tt.purpose)
+			if status != tt.status || (tt.value != "" && out["value"] != tt.value) {
+				t.Errorf("got %d %v, want %d %q", status, out, tt.status, tt.value)
+			}
+		})
+	}
+	status, out = auditor.do(t, "GET", "/api/v1/audit?action=child.reveal", "")
+	if status != 200 || out["total"].(float64) != 4 {
+		t.Fatalf("reveal audit: %d %v", status, out)
+	}
+	last := out["items"].([]any)[0].(map[string]any)
+	if last["actor"] != "user:edu" || last["object"] != "child:"+uid || !strings.Contains(string(mustJSONAny(last["detail"])), "核对学籍") {
+		t.Errorf("reveal entry %v", last)
+	}
+
+	// The education officer's view: identity and schooling, no parents.
+	_, got := officer.do(t, "GET", "/api/v1/children/"+uid, "")
+	rec := got["record"].(map[string]any)
+	if _, ok := rec["father"]; ok {
+		t.Errorf("education officer sees the father: %v", rec)
+	}
+	if rec["id_number"] != "150302********1237" || rec["residence_address"] == nil {
+		t.Errorf("education officer's view lacks the identity: %v", rec)
+	}
+	_, hist := officer.do(t, "GET", "/api/v1/children/"+uid+"/history", "")
+	_, colHist := col.do(t, "GET", "/api/v1/children/"+uid+"/history", "")
+	if !strings.Contains(string(mustJSONAny(colHist)), "father.phone") || !strings.Contains(string(mustJSONAny(colHist)), "139****4321") {
+		t.Errorf("the collector's history lacks the masked change of the father's phone: %s", mustJSONAny(colHist))
+	}
+	for _, it := range hist["items"].([]any) {
+		changes, _ := it.(map[string]any)["Changes"].([]any)
+		for _, c := range changes {
+			if f := c.(map[string]any)["Field"].(string); strings.HasPrefix(f, "father") {
+				t.Errorf("education officer sees the change of %s", f)
+			}
+		}
+	}
+}
+
+func mustJSONAny(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,25 +28,27 @@ type Registry interface {
 
 // childJSON is a stored child as the API shows it: personal identifiers masked.
 type childJSON struct {
-	UID            string       `json:"uid"`
-	Version        int          `json:"version"`
-	Status         string       `json:"status"`
-	StatusLabel    string       `json:"status_label"`
-	Synthetic      bool         `json:"synthetic"`
-	Record         child.Record `json:"record"`
-	Classification classJSON    `json:"classification"`
-	Duplicates     []string     `json:"duplicates,omitempty"`
-	CreatedAt      string       `json:"created_at"`
-	UpdatedAt      string       `json:"updated_at"`
-	CreatedBy      string       `json:"created_by"`
-	UpdatedBy      string       `json:"updated_by"`
+	UID            string    `json:"uid"`
+	Version        int       `json:"version"`
+	Status         string    `json:"status"`
+	StatusLabel    string    `json:"status_label"`
+	Synthetic      bool      `json:"synthetic"`
+	Record         any       `json:"record"` // child.Record, or its department view
+	Classification classJSON `json:"classification"`
+	Duplicates     []string  `json:"duplicates,omitempty"`
+	CreatedAt      string    `json:"created_at"`
+	UpdatedAt      string    `json:"updated_at"`
+	CreatedBy      string    `json:"created_by"`
+	UpdatedBy      string    `json:"updated_by"`
 }
 
-func toJSON(c *store.Child) childJSON {
+// toJSON shows a stored child to the principal of ctx: masked, and restricted to the items of a
+// department officer's field view.
+func toJSON(ctx context.Context, c *store.Child) childJSON {
 	rec := c.Record
 	MaskRecord(&rec)
 	return childJSON{UID: c.UID, Version: c.Version, Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
-		Synthetic: c.Synthetic, Record: rec, Classification: classOf(&c.Classification), Duplicates: c.Duplicates,
+		Synthetic: c.Synthetic, Record: fieldView(ctx, &rec), Classification: classOf(&c.Classification), Duplicates: c.Duplicates,
 		CreatedAt: c.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05"), UpdatedAt: c.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04:05"),
 		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy}
 }
@@ -80,6 +84,28 @@ func nonNilS(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// fieldView returns the record, or only the items of the principal's field view.
+func fieldView(ctx context.Context, rec *child.Record) any {
+	fields, all := store.PrincipalFrom(ctx).FieldView()
+	if all {
+		return rec
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return map[string]any{}
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return map[string]any{}
+	}
+	for k := range m {
+		if !slices.Contains(fields, k) {
+			delete(m, k)
+		}
+	}
+	return m
 }
 
 // MaskRecord hides the personal identifiers of a record for display: identity numbers
@@ -254,7 +280,7 @@ func (s *Server) createChild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toJSON(c))
+	writeJSON(w, http.StatusCreated, toJSON(r.Context(), c))
 }
 
 func (s *Server) getChild(w http.ResponseWriter, r *http.Request) {
@@ -263,7 +289,7 @@ func (s *Server) getChild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toJSON(c))
+	writeJSON(w, http.StatusOK, toJSON(r.Context(), c))
 }
 
 // updateChild replaces the record; the version it was read at comes in If-Match or ?version=,
@@ -292,7 +318,7 @@ func (s *Server) updateChild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toJSON(c))
+	writeJSON(w, http.StatusOK, toJSON(r.Context(), c))
 }
 
 func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
@@ -323,7 +349,7 @@ func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toJSON(c))
+	writeJSON(w, http.StatusOK, toJSON(r.Context(), c))
 }
 
 func (s *Server) childHistory(w http.ResponseWriter, r *http.Request) {
@@ -331,6 +357,18 @@ func (s *Server) childHistory(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	// A department officer sees the changes of the items of its view only.
+	if p := store.PrincipalFrom(r.Context()); p != nil {
+		for i := range h {
+			kept := h[i].Changes[:0:0]
+			for _, c := range h[i].Changes {
+				if p.SeesField(c.Field) {
+					kept = append(kept, c)
+				}
+			}
+			h[i].Changes = kept
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": h})
 }
