@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"guanai/internal/child"
+	"guanai/internal/roster"
 	"guanai/internal/sheet"
 	"guanai/internal/store"
 )
@@ -44,19 +45,21 @@ const maxListed = 1000
 
 func runImport(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
-		return usageError{"用法: guanai import children FILE [--rejects FILE] [--status draft|submitted]"}
+		return usageError{"用法: guanai import children FILE [--rejects FILE] [--status draft|submitted]\n      guanai import roster --dept DEPT FILE [--rejects FILE]"}
 	}
 	if args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, "用法: guanai import children FILE [选项]\n\n导入《流动儿童基本情况登记表》《留守儿童基本情况登记表》的 Excel（.xlsx）或 CSV 文件。")
+		fmt.Fprintln(env.Stderr, "用法: guanai import children FILE [选项]\n      guanai import roster --dept DEPT FILE [选项]\n\n"+
+			"children：导入《流动儿童基本情况登记表》《留守儿童基本情况登记表》的 Excel（.xlsx）或 CSV 文件。\n"+
+			"roster：导入部门名册（DEPT 为 education、police、health、insurance、disability），与登记信息比对并更新。")
 		return errHelp
 	}
 	switch args[0] {
 	case "children":
 		return importChildren(ctx, env, args[1:])
 	case "roster":
-		return usageError{"部门名册导入（guanai import roster）尚未开放：见议题“部门数据比对”。目前可用 guanai match 比对名单"}
+		return importRoster(ctx, env, args[1:])
 	}
-	return usageError{"未知的导入类型 “" + args[0] + "”：应为 children"}
+	return usageError{"未知的导入类型 “" + args[0] + "”：应为 children 或 roster"}
 }
 
 func importChildren(ctx context.Context, env *Env, args []string) error {
@@ -245,4 +248,184 @@ func writeRejects(path string, header []string, rows []sheet.RejectRow) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// rosterSummary is the JSON printed by guanai import roster: the keys of importSummary
+// (CONTRACT.md) and what a roster adds. imported counts the rows taken in that no earlier import
+// of the department held; updated the rows that changed a child's record; unchanged the linked
+// rows that changed nothing.
+type rosterSummary struct {
+	Rows          int             `json:"rows"`
+	Imported      int             `json:"imported"`
+	Updated       int             `json:"updated"`
+	Unchanged     int             `json:"unchanged"`
+	Rejected      int             `json:"rejected"`
+	Batch         string          `json:"batch,omitempty"`
+	Errors        []sheet.Problem `json:"errors"`
+	Warnings      []sheet.Problem `json:"warnings"`
+	Rejects       string          `json:"rejects_file,omitempty"`
+	Department    string          `json:"department"`
+	Review        int             `json:"review"`
+	Unmatched     int             `json:"unmatched"`
+	Failed        int             `json:"failed"`
+	Leads         int             `json:"leads"`
+	Discrepancies int             `json:"discrepancies"`
+}
+
+func importRoster(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("import roster", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	finish := commonFlags(fs, env)
+	deptFlag := fs.String("dept", "", "部门："+roster.Codes()+"（必填）")
+	rejects := fs.String("rejects", "", "把被拒绝的行连同错误原因写入此文件（.xlsx 或 .csv）")
+	actor := fs.String("actor", "", "操作人（写入历史记录；默认当前系统用户）")
+	sheetName := fs.String("sheet", "", "工作表名称（默认第一个）")
+	rosterDate := fs.String("roster-date", "", "名册日期 YYYY-MM-DD（默认今天）")
+	threshold := fs.Float64("threshold", 0.5, "自动关联的匹配概率下限")
+	reviewBand := fs.Float64("review-band", 0.05, "人工复核的匹配概率下限")
+	quiet := fs.Bool("quiet", false, "不在标准错误输出进度")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "用法: guanai import roster --dept DEPT FILE [选项]\n\n选项:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageError{"多余的参数：" + strings.Join(pos[1:], " ")}
+	}
+	var file string
+	if len(pos) == 1 {
+		file = pos[0]
+	}
+	if *deptFlag == "" {
+		return usageError{"请用 --dept 指定部门：" + roster.Codes()}
+	}
+	dept, ok := roster.Lookup(*deptFlag)
+	if !ok {
+		return usageError{"未知的部门 “" + *deptFlag + "”：应为 " + roster.Codes()}
+	}
+	if file == "" {
+		return usageError{"请给出要导入的名册文件：guanai import roster --dept " + dept.Code + " FILE"}
+	}
+	if *threshold <= 0 || *threshold > 1 || *reviewBand <= 0 || *reviewBand > *threshold {
+		return usageError{"--threshold 应在 (0, 1] 之间，--review-band 应在 (0, --threshold] 之间"}
+	}
+	today := child.DateOf(env.Now().In(chinaTime))
+	date := today
+	if *rosterDate != "" {
+		d, _, err := child.ParseDate(*rosterDate)
+		if err != nil || d == 0 || d > today {
+			return usageError{"--roster-date “" + *rosterDate + "”不是有效的日期（YYYY-MM-DD，不晚于今天）"}
+		}
+		date = d
+	}
+	c, err := finish()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	who := *actor
+	if who == "" {
+		who = "cli:" + env.Getenv("USER")
+		if who == "cli:" {
+			who = "cli"
+		}
+	}
+	sum, err := fileSHA256(file)
+	if err != nil {
+		return fmt.Errorf("读取文件 %s：%w", file, err)
+	}
+	rd, err := roster.Open(file, dept, roster.ReadOptions{Sheet: *sheetName, Today: today})
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	out := rosterSummary{Department: dept.Code, Errors: []sheet.Problem{}, Warnings: []sheet.Problem{}}
+	out.Warnings = append(out.Warnings, rd.Warnings()...)
+	var rows []store.RosterRow
+	parsed := map[int]roster.Row{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("读取 %s：%w", file, err)
+		}
+		if w := r.Warnings(); len(w) > 0 && len(out.Warnings) < maxListed {
+			out.Warnings = append(out.Warnings, w...)
+		}
+		rows = append(rows, store.RosterRow{Row: r.Number, Record: r.Record, Issues: r.Issues, Cells: r.Cells})
+		if !r.Issues.Valid() {
+			parsed[r.Number] = r
+		}
+	}
+
+	s, err := openStore(ctx, env, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start := env.Now()
+	if !*quiet {
+		fmt.Fprintf(env.Stderr, "读取%s名册 %d 行，正在与登记信息比对…\n", dept.Label, len(rows))
+	}
+	res, outcomes, err := s.ImportRoster(ctx, who, store.RosterOptions{Department: dept.Code, Roster: filepath.Base(file), RosterDate: date,
+		FileSHA256: sum, Headers: rd.Header(), Threshold: *threshold, ReviewBand: *reviewBand}, rows)
+	if err != nil {
+		return err
+	}
+	var rejected []sheet.RejectRow
+	for _, o := range outcomes {
+		switch o.Outcome {
+		case store.RosterRejected:
+			r := parsed[o.Row]
+			if len(out.Errors) < maxListed {
+				out.Errors = append(out.Errors, r.Errors()...)
+			}
+			rejected = append(rejected, sheet.RejectRow{Number: r.Number, Cells: r.Cells, Reason: r.Reason()})
+		case store.RosterFailed:
+			for _, e := range o.Errors {
+				if len(out.Errors) < maxListed {
+					out.Errors = append(out.Errors, sheet.Problem{Row: o.Row, Field: e.Field, Code: e.Code, Message: e.Message})
+				}
+			}
+		}
+	}
+	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
+	out.Review, out.Unmatched, out.Failed, out.Leads, out.Discrepancies = res.Review, res.Unmatched, res.Failed, res.Leads, res.Discrepancies
+	if *rejects != "" && len(rejected) > 0 {
+		if err := writeRejects(*rejects, rd.Header(), rejected); err != nil {
+			return err
+		}
+		out.Rejects = *rejects
+	}
+	if !*quiet {
+		fmt.Fprintf(env.Stderr, "名册导入完成：共 %d 行，新导入 %d，更新记录 %d，未变 %d，待复核 %d，未匹配 %d（新走访线索 %d），新差异 %d，拒绝 %d，用时 %s\n",
+			res.Rows, res.Imported, res.Updated, res.Unchanged, res.Review, res.Unmatched, res.Leads, res.Discrepancies, res.Rejected, env.Now().Sub(start).Round(time.Millisecond))
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// parseInterleaved parses options that may come before, between or after the positional
+// arguments (guanai import roster --dept education 名册.xlsx --db …) and returns the positional
+// ones in order.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, flagErr(err)
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

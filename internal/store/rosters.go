@@ -354,6 +354,8 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, e
 		case prevReview.String == ReviewRejected:
 			decision = match.DecisionNoMatch
 			sr.review = ReviewRejected
+		case prevReview.String == ReviewPending:
+			// The same row waits for a person already (an earlier import): not listed twice.
 		default:
 			sr.review = ReviewPending
 		}
@@ -694,11 +696,15 @@ func (s *Store) RosterPair(ctx context.Context, id int64) (*RosterPair, error) {
 	}
 	if candUID.Valid {
 		c, err := s.Get(ctx, candUID.String)
-		if err != nil {
+		switch {
+		case ErrorCode(err) == CodeNotFound:
+			// Outside the caller's jurisdiction: the pair is shown without its candidate.
+		case err != nil:
 			return nil, err
+		default:
+			p.Candidate = c
+			p.Agreement = agreement(&p.Record, &c.Record)
 		}
-		p.Candidate = c
-		p.Agreement = agreement(&p.Record, &c.Record)
 	}
 	return &p, nil
 }

@@ -1,0 +1,494 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"guanai/internal/child"
+	"guanai/internal/idcard"
+	"guanai/internal/roster"
+	"guanai/internal/store"
+)
+
+func init() {
+	commands["roster"] = command{summary: "部门名册：下载模板、查看批次、复核疑似匹配", run: runRoster}
+	commands["leads"] = command{summary: "入户走访线索：列出、记录走访结果", run: runLeads}
+	commands["discrepancies"] = command{summary: "部门名册与登记信息的差异报告（按区划）", run: runDiscrepancies}
+}
+
+const rosterUsage = `用法:
+  guanai roster template --dept DEPT --out FILE.xlsx     下载部门名册模板
+  guanai roster batches [--dept DEPT]                     列出名册导入批次
+  guanai roster review [--dept DEPT] [--batch UID]        列出待人工复核的疑似匹配
+  guanai roster accept ID | reject ID                     复核：确认是同一人 / 不是同一人
+DEPT 为 ` + "education, police, health, insurance, disability"
+
+func runRoster(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		return usageError{rosterUsage}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.Stderr, rosterUsage)
+		return errHelp
+	case "template":
+		return rosterTemplate(env, args[1:])
+	case "batches":
+		return rosterBatches(ctx, env, args[1:])
+	case "review":
+		return rosterReviewList(ctx, env, args[1:])
+	case "accept", "reject":
+		return rosterDecide(ctx, env, args[0] == "accept", args[1:])
+	}
+	return usageError{"未知的操作 “" + args[0] + "”\n" + rosterUsage}
+}
+
+func lookupDept(s string, required bool) (*roster.Department, error) {
+	if s == "" {
+		if required {
+			return nil, usageError{"请用 --dept 指定部门：" + roster.Codes()}
+		}
+		return nil, nil
+	}
+	d, ok := roster.Lookup(s)
+	if !ok {
+		return nil, usageError{"未知的部门 “" + s + "”：应为 " + roster.Codes()}
+	}
+	return d, nil
+}
+
+func rosterTemplate(env *Env, args []string) error {
+	fs := flag.NewFlagSet("roster template", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	deptFlag := fs.String("dept", "", "部门（必填）")
+	outFile := fs.String("out", "", "输出文件 .xlsx（必填）")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	d, err := lookupDept(*deptFlag, true)
+	if err != nil {
+		return err
+	}
+	if *outFile == "" {
+		return usageError{"请用 --out 指定输出文件，如 --out " + d.Code + "_名册模板.xlsx"}
+	}
+	tmp := *outFile + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("写入模板：%w", err)
+	}
+	if err := roster.Template(f, d); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, *outFile); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "已写入%s名册模板 %s\n", d.Label, *outFile)
+	return nil
+}
+
+// dbCommand parses the common options of a command that reads the database.
+func dbCommand(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet)) (*store.Store, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	finish := commonFlags(fs, env)
+	define(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := finish()
+	if err != nil {
+		return nil, nil, usageError{err.Error()}
+	}
+	s, err := openStore(ctx, env, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, pos, nil
+}
+
+func printJSON(env *Env, v any) error {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func actorOf(env *Env, given string) string {
+	if given != "" {
+		return given
+	}
+	if u := env.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+type batchJSON struct {
+	Batch      string `json:"batch"`
+	Department string `json:"department"`
+	Roster     string `json:"roster"`
+	RosterDate string `json:"roster_date,omitempty"`
+	Status     string `json:"status"`
+	Actor      string `json:"actor"`
+	Started    string `json:"started_at"`
+	Rows       int    `json:"rows"`
+	Imported   int    `json:"imported"`
+	Updated    int    `json:"updated"`
+	Unchanged  int    `json:"unchanged"`
+	Rejected   int    `json:"rejected"`
+	Unmatched  int    `json:"unmatched"`
+}
+
+func rosterBatches(ctx context.Context, env *Env, args []string) error {
+	var dept *string
+	var limit *int
+	s, _, err := dbCommand(ctx, env, "roster batches", args, func(fs *flag.FlagSet) {
+		dept = fs.String("dept", "", "只列出该部门的批次")
+		limit = fs.Int("limit", 50, "最多列出条数")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	d, err := lookupDept(*dept, false)
+	if err != nil {
+		return err
+	}
+	code := ""
+	if d != nil {
+		code = d.Code
+	}
+	bs, err := s.RosterBatches(ctx, code, *limit, 0)
+	if err != nil {
+		return err
+	}
+	out := make([]batchJSON, 0, len(bs))
+	for _, b := range bs {
+		j := batchJSON{Batch: b.UID, Department: b.Department, Roster: b.Roster, Status: b.Status, Actor: b.Actor,
+			Started: b.Started.In(chinaTime).Format("2006-01-02 15:04:05"), Rows: b.Result.Rows, Imported: b.Result.Imported,
+			Updated: b.Result.Updated, Unchanged: b.Result.Unchanged, Rejected: b.Result.Rejected, Unmatched: b.Result.Unmatched}
+		if b.RosterDate != 0 {
+			j.RosterDate = b.RosterDate.String()
+		}
+		out = append(out, j)
+	}
+	return printJSON(env, out)
+}
+
+// personJSON is a person as a screen shows it: name and numbers masked.
+type personJSON struct {
+	Name      string `json:"name"`
+	Sex       string `json:"sex,omitempty"`
+	BirthDate string `json:"birth_date,omitempty"`
+	IDNumber  string `json:"id_number,omitempty"`
+	Residence string `json:"residence_region,omitempty"`
+	Hukou     string `json:"hukou_region,omitempty"`
+}
+
+func maskedRoster(r *roster.Record) personJSON {
+	p := personJSON{Name: child.MaskName(r.Name), Sex: r.Sex, IDNumber: idcard.Mask(r.IDNumber), Residence: r.ResidenceCode(), Hukou: r.HukouCode()}
+	if r.BirthDate != 0 {
+		p.BirthDate = r.BirthDate.String()
+	}
+	if r.IDNumber == "" {
+		p.IDNumber = ""
+	}
+	return p
+}
+
+func maskedChild(r *child.Record) personJSON {
+	p := personJSON{Name: child.MaskName(r.Name), Sex: r.Sex, IDNumber: idcard.Mask(r.IDNumber), Residence: r.ResidenceAddr.Region(), Hukou: r.HukouAddress.Region()}
+	if r.BirthDate != 0 {
+		p.BirthDate = r.BirthDate.String()
+	}
+	if r.IDNumber == "" {
+		p.IDNumber = ""
+	}
+	return p
+}
+
+type pairJSON struct {
+	ID         int64             `json:"id"`
+	Department string            `json:"department"`
+	Batch      string            `json:"batch"`
+	Roster     string            `json:"roster"`
+	Row        int               `json:"row"`
+	Score      float64           `json:"score"`
+	Method     string            `json:"method"`
+	Review     string            `json:"review"`
+	RosterRow  personJSON        `json:"roster_row"`
+	Candidate  *personJSON       `json:"candidate,omitempty"`
+	ChildUID   string            `json:"child_uid,omitempty"`
+	Agreement  map[string]string `json:"agreement,omitempty"`
+	Fields     []map[string]any  `json:"fields"`
+}
+
+func toPairJSON(p *store.RosterPair) pairJSON {
+	j := pairJSON{ID: p.ID, Department: p.Department, Batch: p.Batch, Roster: p.Roster, Row: p.Row, Score: p.Score, Method: p.Method,
+		Review: p.Review, RosterRow: maskedRoster(&p.Record), Agreement: p.Agreement, Fields: []map[string]any{}}
+	if p.Candidate != nil {
+		c := maskedChild(&p.Candidate.Record)
+		j.Candidate, j.ChildUID = &c, p.Candidate.UID
+	}
+	for _, f := range p.Fields {
+		j.Fields = append(j.Fields, map[string]any{"field": f.Field, "level": f.Level, "weight": f.Weight, "sibling_weight": f.SiblingWeight})
+	}
+	return j
+}
+
+func rosterReviewList(ctx context.Context, env *Env, args []string) error {
+	var dept, batch, status *string
+	var limit *int
+	s, _, err := dbCommand(ctx, env, "roster review", args, func(fs *flag.FlagSet) {
+		dept = fs.String("dept", "", "只列出该部门的")
+		batch = fs.String("batch", "", "只列出该批次的")
+		status = fs.String("status", "pending", "pending（待复核）、accepted 或 rejected")
+		limit = fs.Int("limit", 50, "最多列出条数")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	d, err := lookupDept(*dept, false)
+	if err != nil {
+		return err
+	}
+	q := store.RosterReviewQuery{Batch: *batch, Status: *status, Limit: *limit}
+	if d != nil {
+		q.Department = d.Code
+	}
+	ps, err := s.RosterReviews(ctx, q)
+	if err != nil {
+		return err
+	}
+	out := make([]pairJSON, 0, len(ps))
+	for i := range ps {
+		out = append(out, toPairJSON(&ps[i]))
+	}
+	return printJSON(env, out)
+}
+
+func rosterDecide(ctx context.Context, env *Env, accept bool, args []string) error {
+	var actor *string
+	s, pos, err := dbCommand(ctx, env, "roster review", args, func(fs *flag.FlagSet) {
+		actor = fs.String("actor", "", "复核人")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if len(pos) != 1 {
+		return usageError{"请给出一个待复核名册行的编号（guanai roster review 列出的 id）"}
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usageError{"“" + pos[0] + "”不是名册行编号"}
+	}
+	o, err := s.ReviewRoster(ctx, actorOf(env, *actor), id, accept)
+	if err != nil {
+		return err
+	}
+	return printJSON(env, map[string]any{"id": id, "outcome": o.Outcome, "child_uid": o.UID, "filled": nonNil(o.Filled), "lead": o.Lead,
+		"discrepancies": len(o.Contra)})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const leadsUsage = `用法:
+  guanai leads list [--region CODE] [--status open|closed] [--dept DEPT]
+  guanai leads close UID --outcome registered|not_eligible|not_found [--child UID] [--note 说明]`
+
+type leadJSON struct {
+	UID        string     `json:"uid"`
+	Department string     `json:"department"`
+	Batch      string     `json:"batch"`
+	Row        int        `json:"row"`
+	Region     string     `json:"region_code"`
+	Reasons    []string   `json:"reasons"`
+	ReasonText []string   `json:"reason_text"`
+	Person     personJSON `json:"person"`
+	Status     string     `json:"status"`
+	Outcome    string     `json:"outcome,omitempty"`
+	Child      string     `json:"child_uid,omitempty"`
+	Created    string     `json:"created_at"`
+}
+
+func toLeadJSON(l *store.Lead) leadJSON {
+	j := leadJSON{UID: l.UID, Department: l.Department, Batch: l.Batch, Row: l.Row, Region: l.RegionCode, Reasons: nonNil(l.Reasons),
+		ReasonText: []string{}, Person: maskedRoster(&l.Record), Status: l.Status, Outcome: l.Outcome, Child: l.Child,
+		Created: l.Created.In(chinaTime).Format("2006-01-02 15:04:05")}
+	for _, r := range l.Reasons {
+		j.ReasonText = append(j.ReasonText, roster.LeadReasonLabel(r))
+	}
+	return j
+}
+
+func runLeads(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		return usageError{leadsUsage}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.Stderr, leadsUsage)
+		return errHelp
+	case "list":
+		var region, status, dept *string
+		var limit *int
+		s, _, err := dbCommand(ctx, env, "leads list", args[1:], func(fs *flag.FlagSet) {
+			region = fs.String("region", "", "分派到的区划代码（前缀）")
+			status = fs.String("status", "", "open（待走访）或 closed（已办结）；默认全部")
+			dept = fs.String("dept", "", "来源部门")
+			limit = fs.Int("limit", 100, "最多列出条数")
+		})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		d, err := lookupDept(*dept, false)
+		if err != nil {
+			return err
+		}
+		q := store.LeadQuery{Region: *region, Status: *status, Limit: *limit}
+		if d != nil {
+			q.Department = d.Code
+		}
+		ls, err := s.Leads(ctx, q)
+		if err != nil {
+			return err
+		}
+		out := make([]leadJSON, 0, len(ls))
+		for i := range ls {
+			out = append(out, toLeadJSON(&ls[i]))
+		}
+		return printJSON(env, out)
+	case "close":
+		var outcome, childUID, note, actor *string
+		s, pos, err := dbCommand(ctx, env, "leads close", args[1:], func(fs *flag.FlagSet) {
+			outcome = fs.String("outcome", "", "走访结果：registered（已登记）、not_eligible（不符合条件）、not_found（查无此人）")
+			childUID = fs.String("child", "", "已登记时，新登记的儿童记录编号")
+			note = fs.String("note", "", "走访说明")
+			actor = fs.String("actor", "", "走访人")
+		})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if len(pos) != 1 {
+			return usageError{"请给出一条走访线索的编号\n" + leadsUsage}
+		}
+		l, err := s.CloseLead(ctx, actorOf(env, *actor), pos[0], *outcome, *childUID, *note)
+		if err != nil {
+			return err
+		}
+		return printJSON(env, toLeadJSON(l))
+	}
+	return usageError{"未知的操作 “" + args[0] + "”\n" + leadsUsage}
+}
+
+type discJSON struct {
+	Kind     string              `json:"kind"`
+	Label    string              `json:"label"`
+	AsOf     string              `json:"as_of"`
+	Region   string              `json:"region"`
+	NoRoster bool                `json:"no_roster,omitempty"`
+	Total    int                 `json:"total"`
+	ByRegion []store.RegionCount `json:"by_region"`
+	Items    []map[string]any    `json:"items,omitempty"`
+}
+
+func toDiscJSON(r *store.DiscrepancyReport) discJSON {
+	j := discJSON{Kind: r.Kind, Label: r.Label, AsOf: r.AsOf.String(), Region: r.Region, NoRoster: r.NoRoster, Total: r.Total, ByRegion: r.ByRegion}
+	for _, it := range r.Items {
+		m := map[string]any{"child_uid": it.Child, "department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
+		if it.UID != "" {
+			rec, ros := it.Record, it.Roster
+			if store.Sensitive(it.Field) {
+				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
+			}
+			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
+		}
+		j.Items = append(j.Items, m)
+	}
+	return j
+}
+
+func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(env.Stderr, "用法: guanai discrepancies [--kind KIND] [--region CODE] [--as-of YYYY-MM-DD] [--limit N]\n"+
+			"       guanai discrepancies resolve UID --note 核实结果\n差异类型："+strings.Join(store.DiscrepancyKinds, "、")+"；不给 --kind 时输出各类的数量")
+		return errHelp
+	}
+	if len(args) > 0 && args[0] == "resolve" {
+		var note, actor *string
+		s, pos, err := dbCommand(ctx, env, "discrepancies resolve", args[1:], func(fs *flag.FlagSet) {
+			note = fs.String("note", "", "核实结果（必填）")
+			actor = fs.String("actor", "", "核实人")
+		})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if len(pos) != 1 {
+			return usageError{"请给出一条差异的编号"}
+		}
+		if err := s.ResolveDiscrepancy(ctx, actorOf(env, *actor), pos[0], *note); err != nil {
+			return err
+		}
+		return printJSON(env, map[string]string{"uid": pos[0], "status": "resolved"})
+	}
+	var kind, region, asOf *string
+	var limit *int
+	s, pos, err := dbCommand(ctx, env, "discrepancies", args, func(fs *flag.FlagSet) {
+		kind = fs.String("kind", "", "差异类型："+strings.Join(store.DiscrepancyKinds, "、"))
+		region = fs.String("region", "", "区划代码（默认全部）")
+		asOf = fs.String("as-of", "", "计算年龄的日期 YYYY-MM-DD（默认今天）")
+		limit = fs.Int("limit", 100, "每类最多列出的儿童数")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if len(pos) > 0 {
+		return usageError{"多余的参数：" + strings.Join(pos, " ")}
+	}
+	var d child.Date
+	if *asOf != "" {
+		if d, _, err = child.ParseDate(*asOf); err != nil || d == 0 {
+			return usageError{"--as-of “" + *asOf + "”不是有效的日期（YYYY-MM-DD）"}
+		}
+	}
+	if *kind == "" {
+		reps, err := s.DiscrepancySummary(ctx, *region, d)
+		if err != nil {
+			return err
+		}
+		out := make([]discJSON, 0, len(reps))
+		for i := range reps {
+			out = append(out, toDiscJSON(&reps[i]))
+		}
+		return printJSON(env, out)
+	}
+	rep, err := s.Discrepancies(ctx, store.DiscrepancyQuery{Kind: *kind, Region: *region, AsOf: d, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	return printJSON(env, toDiscJSON(&rep))
+}
