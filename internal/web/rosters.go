@@ -1,0 +1,628 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"guanai/internal/auth"
+	"guanai/internal/child"
+	"guanai/internal/idcard"
+	"guanai/internal/roster"
+	"guanai/internal/sheet"
+	"guanai/internal/store"
+)
+
+// Department rosters, clerical review, discrepancies and home-visit leads (docs/rosters.md).
+
+// RosterStore is the part of the store the roster handlers use; the registry given to the server
+// is asked for it.
+type RosterStore interface {
+	ImportRoster(ctx context.Context, actor string, opt store.RosterOptions, rows []store.RosterRow) (store.RosterResult, []store.RosterOutcome, error)
+	ImportBatch(ctx context.Context, uid string) (*store.Batch, error)
+	RosterBatches(ctx context.Context, dept string, limit, offset int) ([]store.Batch, error)
+	RosterRejects(ctx context.Context, batch string) ([]store.RejectedRow, error)
+	RosterReviews(ctx context.Context, q store.RosterReviewQuery) ([]store.RosterPair, error)
+	ReviewRoster(ctx context.Context, actor string, id int64, accept bool) (store.RosterOutcome, error)
+	Discrepancies(ctx context.Context, q store.DiscrepancyQuery) (store.DiscrepancyReport, error)
+	DiscrepancySummary(ctx context.Context, region string, asOf child.Date) ([]store.DiscrepancyReport, error)
+	ResolveDiscrepancy(ctx context.Context, actor, uid, note string) error
+	Leads(ctx context.Context, q store.LeadQuery) ([]store.Lead, error)
+	Lead(ctx context.Context, uid string) (*store.Lead, error)
+	CloseLead(ctx context.Context, actor, uid, outcome, childUID, note string) (*store.Lead, error)
+}
+
+// rosterAccess are the access entries of the roster routes (see access.go).
+var rosterAccess = map[string]Access{
+	"POST /api/v1/rosters":                     perms(auth.PermRostersImport),
+	"GET /api/v1/rosters":                      perms(auth.PermRostersImport),
+	"GET /api/v1/rosters/{batch}/rejects":      perms(auth.PermRostersImport),
+	"GET /api/v1/roster-templates/{dept}":      perms(auth.PermRostersImport),
+	"GET /api/v1/roster-reviews":               perms(auth.PermRostersImport),
+	"POST /api/v1/roster-reviews/{id}":         perms(auth.PermRostersImport),
+	"GET /api/v1/discrepancies":                perms(auth.PermLeadsRead),
+	"POST /api/v1/discrepancies/{uid}/resolve": perms(auth.PermLeadsWork),
+	"GET /api/v1/leads":                        perms(auth.PermLeadsRead),
+	"POST /api/v1/leads/{uid}/outcome":         perms(auth.PermLeadsWork),
+}
+
+func init() {
+	for p, a := range rosterAccess {
+		access[p] = a
+	}
+}
+
+// rosterRoutes registers the roster routes; routes() calls it.
+func (s *Server) rosterRoutes() {
+	if _, ok := s.Registry.(RosterStore); !ok {
+		return
+	}
+	s.handle("POST /api/v1/rosters", s.uploadRoster)
+	s.handle("GET /api/v1/rosters", s.listRosterBatches)
+	s.handle("GET /api/v1/rosters/{batch}/rejects", s.rosterRejects)
+	s.handle("GET /api/v1/roster-templates/{dept}", s.rosterTemplate)
+	s.handle("GET /api/v1/roster-reviews", s.listRosterReviews)
+	s.handle("POST /api/v1/roster-reviews/{id}", s.decideRosterReview)
+	s.handle("GET /api/v1/discrepancies", s.listDiscrepancies)
+	s.handle("POST /api/v1/discrepancies/{uid}/resolve", s.resolveDiscrepancy)
+	s.handle("GET /api/v1/leads", s.listLeads)
+	s.handle("POST /api/v1/leads/{uid}/outcome", s.leadOutcome)
+}
+
+func (s *Server) rosters() RosterStore {
+	rs, _ := s.Registry.(RosterStore)
+	return rs
+}
+
+func department(code string) (*roster.Department, error) {
+	d, ok := roster.Lookup(code)
+	if !ok {
+		return nil, &Error{Code: "bad_request", Message: "未知的部门“" + code + "”：应为 " + roster.Codes()}
+	}
+	return d, nil
+}
+
+// rosterSummaryJSON is the answer to an upload: the keys of guanai import roster.
+type rosterSummaryJSON struct {
+	File          string          `json:"file"`
+	Department    string          `json:"department"`
+	Rows          int             `json:"rows"`
+	Imported      int             `json:"imported"`
+	Updated       int             `json:"updated"`
+	Unchanged     int             `json:"unchanged"`
+	Rejected      int             `json:"rejected"`
+	Review        int             `json:"review"`
+	Unmatched     int             `json:"unmatched"`
+	Failed        int             `json:"failed"`
+	Leads         int             `json:"leads"`
+	Discrepancies int             `json:"discrepancies"`
+	Batch         string          `json:"batch,omitempty"`
+	Errors        []sheet.Problem `json:"errors"`
+	Warnings      []sheet.Problem `json:"warnings"`
+	Rejects       string          `json:"rejects_url,omitempty"`
+}
+
+// uploadRoster imports a department's roster (multipart field "file", query dept, optional
+// roster_date) and answers the summary of guanai import roster.
+func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d, err := department(q.Get("dept"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	date := s.Today()
+	if v := q.Get("roster_date"); v != "" {
+		dd, _, err := child.ParseDate(v)
+		if err != nil || dd == 0 || dd > date {
+			s.fail(w, r, &Error{Code: "bad_request", Message: "roster_date 应为不晚于今天的日期 YYYY-MM-DD"})
+			return
+		}
+		date = dd
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, &Error{Code: "too_large", Message: "文件过大：一次最多上传 64 MB，请分成几个文件导入"})
+			return
+		}
+		s.fail(w, r, &Error{Code: "bad_request", Message: "请以 multipart/form-data 上传文件（字段名 file）"})
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, fh, err := r.FormFile("file")
+	if err != nil {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "请选择要导入的" + d.Label + "名册文件（.xlsx 或 .csv）"})
+		return
+	}
+	defer f.Close()
+	name := filepath.Base(fh.Filename)
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fh.Size)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rd, err := roster.NewReader(f, fh.Size, name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions})
+	if err != nil {
+		s.fail(w, r, sheetError(err))
+		return
+	}
+	defer rd.Close()
+	out := rosterSummaryJSON{File: name, Department: d.Code, Errors: []sheet.Problem{}, Warnings: append([]sheet.Problem{}, rd.Warnings()...)}
+	var rows []store.RosterRow
+	bad := map[int]roster.Row{}
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.fail(w, r, sheetError(err))
+			return
+		}
+		if ws := row.Warnings(); len(ws) > 0 && len(out.Warnings) < 1000 {
+			out.Warnings = append(out.Warnings, ws...)
+		}
+		if !row.Issues.Valid() {
+			bad[row.Number] = row
+		}
+		rows = append(rows, store.RosterRow{Row: row.Number, Record: row.Record, Issues: row.Issues, Cells: row.Cells})
+	}
+	res, outcomes, err := s.rosters().ImportRoster(r.Context(), actor(r), store.RosterOptions{Department: d.Code, Roster: name, RosterDate: date,
+		FileSHA256: hex.EncodeToString(h.Sum(nil)), Headers: rd.Header()}, rows)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, o := range outcomes {
+		if len(out.Errors) >= 1000 {
+			break
+		}
+		switch o.Outcome {
+		case store.RosterRejected:
+			out.Errors = append(out.Errors, bad[o.Row].Errors()...)
+		case store.RosterFailed:
+			for _, e := range o.Errors {
+				out.Errors = append(out.Errors, sheet.Problem{Row: o.Row, Field: e.Field, Code: e.Code, Message: e.Message})
+			}
+		}
+	}
+	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
+	out.Review, out.Unmatched, out.Failed, out.Leads, out.Discrepancies = res.Review, res.Unmatched, res.Failed, res.Leads, res.Discrepancies
+	if res.Rejected > 0 {
+		out.Rejects = "/api/v1/rosters/" + res.Batch + "/rejects"
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type rosterBatchJSON struct {
+	Batch      string `json:"batch"`
+	Department string `json:"department"`
+	Roster     string `json:"roster"`
+	RosterDate string `json:"roster_date,omitempty"`
+	Status     string `json:"status"`
+	Actor      string `json:"actor"`
+	StartedAt  string `json:"started_at"`
+	Rows       int    `json:"rows"`
+	Imported   int    `json:"imported"`
+	Updated    int    `json:"updated"`
+	Unchanged  int    `json:"unchanged"`
+	Rejected   int    `json:"rejected"`
+	Unmatched  int    `json:"unmatched"`
+}
+
+func (s *Server) listRosterBatches(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	dept := ""
+	if v := q.Get("dept"); v != "" {
+		d, err := department(v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		dept = d.Code
+	}
+	bs, err := s.rosters().RosterBatches(r.Context(), dept, atoiDefault(q.Get("limit"), 50), atoiDefault(q.Get("offset"), 0))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]rosterBatchJSON, 0, len(bs))
+	for _, b := range bs {
+		j := rosterBatchJSON{Batch: b.UID, Department: b.Department, Roster: b.Roster, Status: b.Status, Actor: b.Actor,
+			StartedAt: b.Started.In(chinaTime).Format("2006-01-02 15:04:05"), Rows: b.Result.Rows, Imported: b.Result.Imported,
+			Updated: b.Result.Updated, Unchanged: b.Result.Unchanged, Rejected: b.Result.Rejected, Unmatched: b.Result.Unmatched}
+		if b.RosterDate != 0 {
+			j.RosterDate = b.RosterDate.String()
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) rosterRejects(w http.ResponseWriter, r *http.Request) {
+	uid := r.PathValue("batch")
+	b, err := s.rosters().ImportBatch(r.Context(), uid)
+	if err == nil && b.Kind != store.ImportRoster {
+		err = &Error{Code: "not_found", Message: "没有编号为 " + uid + " 的名册导入批次"}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rejected, err := s.rosters().RosterRejects(r.Context(), uid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows := make([]sheet.RejectRow, len(rejected))
+	for i, rr := range rejected {
+		rows[i] = sheet.RejectRow{Number: rr.Row, Cells: rr.Cells, Reason: joinIssues(rr.Errors)}
+	}
+	format, ext, ctype := sheet.XLSX, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	if r.URL.Query().Get("format") == "csv" {
+		format, ext, ctype = sheet.CSV, ".csv", "text/csv; charset=utf-8"
+	}
+	base := strings.TrimSuffix(b.Roster, filepath.Ext(b.Roster))
+	if base == "" {
+		base = "名册"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", "attachment; filename=\"rejects"+ext+"\"; filename*=UTF-8''"+url.PathEscape(base+"-未导入的行"+ext))
+	if err := sheet.WriteRejects(w, b.Headers, rows, sheet.WriteOptions{Format: format}); err != nil && s.Log != nil {
+		s.Log.Error("write roster rejects", "batch", uid, "err", err)
+	}
+}
+
+func (s *Server) rosterTemplate(w http.ResponseWriter, r *http.Request) {
+	d, err := department(r.PathValue("dept"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := roster.Template(&buf, d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename=\""+d.Code+"-roster.xlsx\"; filename*=UTF-8''"+url.PathEscape(d.Label+"名册模板.xlsx"))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// personView is a person as a list shows it: the name and numbers masked.
+type personView struct {
+	Name            string `json:"name"`
+	Sex             string `json:"sex,omitempty"`
+	BirthDate       string `json:"birth_date,omitempty"`
+	IDNumber        string `json:"id_number,omitempty"`
+	ResidenceRegion string `json:"residence_region,omitempty"`
+	HukouRegion     string `json:"hukou_region,omitempty"`
+	FatherName      string `json:"father_name,omitempty"`
+	MotherName      string `json:"mother_name,omitempty"`
+}
+
+func maskedName(n string) string {
+	if n == "" {
+		return ""
+	}
+	return child.MaskName(n)
+}
+
+func maskedIDNumber(id string) string {
+	if id == "" {
+		return ""
+	}
+	return idcard.Mask(id)
+}
+
+func rosterPerson(r *roster.Record) personView {
+	p := personView{Name: maskedName(r.Name), Sex: r.Sex, IDNumber: maskedIDNumber(r.IDNumber), ResidenceRegion: r.ResidenceCode(), HukouRegion: r.HukouCode(),
+		FatherName: maskedName(r.FatherName), MotherName: maskedName(r.MotherName)}
+	if r.BirthDate != 0 {
+		p.BirthDate = r.BirthDate.String()
+	}
+	return p
+}
+
+func childPerson(r *child.Record) personView {
+	p := personView{Name: maskedName(r.Name), Sex: r.Sex, IDNumber: maskedIDNumber(r.IDNumber), ResidenceRegion: r.ResidenceAddr.Region(), HukouRegion: r.HukouAddress.Region()}
+	if r.Father != nil {
+		p.FatherName = maskedName(r.Father.Name)
+	}
+	if r.Mother != nil {
+		p.MotherName = maskedName(r.Mother.Name)
+	}
+	if r.BirthDate != 0 {
+		p.BirthDate = r.BirthDate.String()
+	}
+	return p
+}
+
+type fieldWeightJSON struct {
+	Field         string  `json:"field"`
+	Level         string  `json:"level"`
+	Weight        float64 `json:"weight"`
+	SiblingWeight float64 `json:"sibling_weight"`
+}
+
+type reviewPairJSON struct {
+	ID         int64             `json:"id"`
+	Department string            `json:"department"`
+	Batch      string            `json:"batch"`
+	Roster     string            `json:"roster"`
+	Row        int               `json:"row"`
+	Score      float64           `json:"score"`
+	Method     string            `json:"method"`
+	Review     string            `json:"review"`
+	RosterRow  personView        `json:"roster_row"`
+	Candidate  personView        `json:"candidate"`
+	ChildUID   string            `json:"child_uid"`
+	Agreement  map[string]string `json:"agreement"`
+	Fields     []fieldWeightJSON `json:"fields"`
+}
+
+// listRosterReviews lists the pairs of the clerical-review band, side by side, masked; pairs
+// whose candidate lies outside the user's jurisdiction are left out.
+func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	rq := store.RosterReviewQuery{Batch: q.Get("batch"), Status: q.Get("status"), Limit: atoiDefault(q.Get("limit"), 50), Offset: atoiDefault(q.Get("offset"), 0)}
+	if v := q.Get("dept"); v != "" {
+		d, err := department(v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rq.Department = d.Code
+	}
+	if v := q.Get("min_score"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			s.fail(w, r, &Error{Code: "bad_request", Message: "min_score 应为 0–1 之间的数"})
+			return
+		}
+		rq.MinScore = f
+	}
+	ps, err := s.rosters().RosterReviews(r.Context(), rq)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]reviewPairJSON, 0, len(ps))
+	for _, p := range ps {
+		if p.Candidate == nil {
+			continue
+		}
+		j := reviewPairJSON{ID: p.ID, Department: p.Department, Batch: p.Batch, Roster: p.Roster, Row: p.Row, Score: p.Score, Method: p.Method,
+			Review: p.Review, RosterRow: rosterPerson(&p.Record), Candidate: childPerson(&p.Candidate.Record), ChildUID: p.Candidate.UID,
+			Agreement: p.Agreement, Fields: []fieldWeightJSON{}}
+		for _, f := range p.Fields {
+			j.Fields = append(j.Fields, fieldWeightJSON{f.Field, f.Level, f.Weight, f.SiblingWeight})
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// decideRosterReview takes {"decision": "accept"|"reject"}.
+func (s *Server) decideRosterReview(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, &Error{Code: "not_found", Message: "没有编号为 " + r.PathValue("id") + " 的名册行"})
+		return
+	}
+	var body struct {
+		Decision string `json:"decision"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if body.Decision != "accept" && body.Decision != "reject" {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "decision 只能是 accept（是同一人）或 reject（不是同一人）"})
+		return
+	}
+	o, err := s.rosters().ReviewRoster(r.Context(), actor(r), id, body.Decision == "accept")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filled := o.Filled
+	if filled == nil {
+		filled = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "outcome": o.Outcome, "child_uid": o.UID, "filled": filled, "lead": o.Lead, "discrepancies": len(o.Contra)})
+}
+
+// scopedRegion bounds a region filter by the user's jurisdiction: none given is the whole
+// jurisdiction; one outside it is refused.
+func scopedRegion(ctx context.Context, region string) (string, error) {
+	p := store.PrincipalFrom(ctx)
+	if p == nil || p.Scope == "" {
+		return region, nil
+	}
+	if region == "" {
+		return p.Scope, nil
+	}
+	if !p.InScope(region) {
+		return "", &Error{Code: "forbidden", Message: "区划 " + region + " 不在您的辖区内"}
+	}
+	return region, nil
+}
+
+func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	region, err := scopedRegion(r.Context(), q.Get("region"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var asOf child.Date
+	if v := q.Get("as_of"); v != "" {
+		if asOf, _, err = child.ParseDate(v); err != nil || asOf == 0 {
+			s.fail(w, r, &Error{Code: "bad_request", Message: "as_of 应为日期 YYYY-MM-DD"})
+			return
+		}
+	}
+	kind := q.Get("kind")
+	if kind == "" {
+		reps, err := s.rosters().DiscrepancySummary(r.Context(), region, asOf)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := make([]map[string]any, 0, len(reps))
+		for i := range reps {
+			out = append(out, discrepancyJSON(&reps[i]))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": out})
+		return
+	}
+	rep, err := s.rosters().Discrepancies(r.Context(), store.DiscrepancyQuery{Kind: kind, Region: region, AsOf: asOf, Status: q.Get("status"),
+		Limit: atoiDefault(q.Get("limit"), 50), Offset: atoiDefault(q.Get("offset"), 0)})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, discrepancyJSON(&rep))
+}
+
+func discrepancyJSON(rep *store.DiscrepancyReport) map[string]any {
+	items := make([]map[string]any, 0, len(rep.Items))
+	for _, it := range rep.Items {
+		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "department": it.Department, "residence_region": it.ResidenceCode,
+			"hukou_region": it.HukouCode, "age": it.Age}
+		if it.UID != "" {
+			rec, ros := it.Record, it.Roster
+			if store.Sensitive(it.Field) {
+				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
+			}
+			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
+			m["created_at"] = it.Created.In(chinaTime).Format("2006-01-02 15:04:05")
+		}
+		items = append(items, m)
+	}
+	byRegion := rep.ByRegion
+	if byRegion == nil {
+		byRegion = []store.RegionCount{}
+	}
+	return map[string]any{"kind": rep.Kind, "label": rep.Label, "as_of": rep.AsOf.String(), "region": rep.Region, "no_roster": rep.NoRoster,
+		"total": rep.Total, "by_region": byRegion, "items": items}
+}
+
+func (s *Server) resolveDiscrepancy(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Note string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid := r.PathValue("uid")
+	if err := s.rosters().ResolveDiscrepancy(r.Context(), actor(r), uid, body.Note); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"uid": uid, "status": "resolved"})
+}
+
+type leadJSON struct {
+	UID        string     `json:"uid"`
+	Department string     `json:"department"`
+	Batch      string     `json:"batch"`
+	Row        int        `json:"row"`
+	Region     string     `json:"region_code"`
+	Reasons    []string   `json:"reasons"`
+	ReasonText []string   `json:"reason_text"`
+	Person     personView `json:"person"`
+	Status     string     `json:"status"`
+	Outcome    string     `json:"outcome,omitempty"`
+	OutcomeTxt string     `json:"outcome_label,omitempty"`
+	ChildUID   string     `json:"child_uid,omitempty"`
+	CreatedAt  string     `json:"created_at"`
+}
+
+func toLead(l *store.Lead) leadJSON {
+	j := leadJSON{UID: l.UID, Department: l.Department, Batch: l.Batch, Row: l.Row, Region: l.RegionCode, Reasons: l.Reasons, ReasonText: []string{},
+		Person: rosterPerson(&l.Record), Status: l.Status, Outcome: l.Outcome, ChildUID: l.Child, CreatedAt: l.Created.In(chinaTime).Format("2006-01-02 15:04:05")}
+	if j.Reasons == nil {
+		j.Reasons = []string{}
+	}
+	for _, c := range l.Reasons {
+		j.ReasonText = append(j.ReasonText, roster.LeadReasonLabel(c))
+	}
+	if l.Outcome != "" {
+		j.OutcomeTxt = store.LeadOutcomeLabel(l.Outcome)
+	}
+	return j
+}
+
+func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	region, err := scopedRegion(r.Context(), q.Get("region"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lq := store.LeadQuery{Region: region, Status: q.Get("status"), Limit: atoiDefault(q.Get("limit"), 50), Offset: atoiDefault(q.Get("offset"), 0)}
+	if v := q.Get("dept"); v != "" {
+		d, err := department(v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		lq.Department = d.Code
+	}
+	ls, err := s.rosters().Leads(r.Context(), lq)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]leadJSON, 0, len(ls))
+	for i := range ls {
+		out = append(out, toLead(&ls[i]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// leadOutcome records a home visit: {"outcome": "registered"|"not_eligible"|"not_found",
+// "child_uid": "…" (registered), "note": "…"}. A lead outside the user's jurisdiction does not
+// exist for the user.
+func (s *Server) leadOutcome(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Outcome  string `json:"outcome"`
+		ChildUID string `json:"child_uid"`
+		Note     string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid := r.PathValue("uid")
+	l, err := s.rosters().Lead(r.Context(), uid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p := store.PrincipalFrom(r.Context()); p != nil && p.Scope != "" && !p.InScope(l.RegionCode) {
+		s.fail(w, r, &Error{Code: "not_found", Message: "没有编号为 " + uid + " 的走访线索"})
+		return
+	}
+	l, err = s.rosters().CloseLead(r.Context(), actor(r), uid, body.Outcome, body.ChildUID, body.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toLead(l))
+}
