@@ -74,28 +74,34 @@ func aadLeadNote(uid string) string { return "leads.note:" + uid }
 // row suggests a migrant or left-behind child, unless a lead for the same child exists already
 // (from any roster). It returns the new lead's uid, or "".
 func (s *Store) maybeLead(ctx context.Context, dept string, rowID int64, r *roster.Record, asOf child.Date) (string, error) {
+	var uid string
+	err := s.inTx(ctx, "生成走访线索", func(t *tx) error {
+		var err error
+		uid, err = s.leadTx(t, dept, rowID, r, asOf)
+		return err
+	})
+	return uid, err
+}
+
+// leadTx is maybeLead inside a transaction.
+func (s *Store) leadTx(t *tx, dept string, rowID int64, r *roster.Record, asOf child.Date) (string, error) {
 	reasons := roster.LeadReasons(r, asOf)
 	if len(reasons) == 0 {
 		return "", nil
 	}
 	key := s.leadKey(r)
+	var n int
+	if err := t.queryRow("SELECT count(*) FROM leads WHERE person_key = ?", key).Scan(&n); err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return "", nil
+	}
 	uid := newUID(s.instant())
-	created := false
-	err := s.inTx(ctx, "生成走访线索", func(t *tx) error {
-		var n int
-		if err := t.queryRow("SELECT count(*) FROM leads WHERE person_key = ?", key).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return nil
-		}
-		_, err := t.exec(`INSERT INTO leads (uid, person_key, row_id, department, region_code, reasons, birth_date, sex, status, created_at)
+	_, err := t.exec(`INSERT INTO leads (uid, person_key, row_id, department, region_code, reasons, birth_date, sex, status, created_at)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`, uid, key, rowID, dept, text(roster.LeadRegion(r)), set(reasons), date(r.BirthDate), text(r.Sex),
-			s.d.timeArg(s.instant()))
-		created = err == nil
-		return err
-	})
-	if err != nil || !created {
+		s.d.timeArg(s.instant()))
+	if err != nil {
 		return "", err
 	}
 	return uid, nil

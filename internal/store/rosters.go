@@ -95,6 +95,12 @@ type rosterImport struct {
 	batchID int64
 	uid     string
 	ix      *match.Index
+	prev    map[string]prevRow // earlier rows of the department by row_bidx
+	// cache holds the registry's children as Each read them, by index position, while the
+	// registry is small enough (rosterCacheMax): a row then needs no Get (a read and an audit
+	// entry) before its merge. Update keeps the entry current.
+	cache   []*Child
+	noCache bool
 	refs    []int64 // child ids by index position
 	uids    []string
 	res     RosterResult
@@ -143,16 +149,34 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 	if err := ri.buildIndex(ctx, rows); err != nil {
 		return fail(err)
 	}
+	if err := ri.loadPrev(ctx); err != nil {
+		return fail(err)
+	}
 	out := make([]RosterOutcome, 0, len(rows))
+	var pending []*pendingRow
+	flush := func() error {
+		err := ri.flush(ctx, pending, out)
+		pending = pending[:0]
+		return err
+	}
 	for i := range rows {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		o, err := ri.row(ctx, &rows[i])
+		o, p, err := ri.row(ctx, &rows[i])
 		if err != nil {
 			return fail(err)
 		}
 		out = append(out, o)
+		p.out = len(out) - 1
+		if pending = append(pending, p); len(pending) == rosterChunk {
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return fail(err)
 	}
 	err = s.inTx(ctx, "结束导入名册", func(t *tx) error {
 		r := ri.res
@@ -211,6 +235,13 @@ func (ri *rosterImport) buildIndex(ctx context.Context, rows []RosterRow) error 
 		left = append(left, personOf(strconv.Itoa(len(left)), &c.Record))
 		ri.refs = append(ri.refs, c.id)
 		ri.uids = append(ri.uids, c.UID)
+		switch {
+		case len(ri.cache) < rosterCacheMax:
+			ri.cache = append(ri.cache, c)
+		case ri.cache != nil:
+			ri.cache = nil // too many: read each child when its row comes
+			ri.noCache = true
+		}
 		return nil
 	})
 	if err != nil {
@@ -271,7 +302,9 @@ func aadRosterIssues(batch string, row int) string {
 
 const kindRosterRow = "roster.row"
 
-func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, error) {
+// row matches and applies one row; what is left to write (the row itself, its link, its
+// contradictions, a lead) is returned for the next chunk's transaction.
+func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, *pendingRow, error) {
 	s := ri.s
 	ri.res.Rows++
 	o := RosterOutcome{Row: r.Row}
@@ -281,7 +314,7 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, e
 	if len(r.Issues.Errors) > 0 || len(r.Issues.Warnings) > 0 {
 		b, _ := json.Marshal(issues)
 		if sr.issues, err = s.keys.Seal(b, []byte(aadRosterIssues(ri.uid, r.Row))); err != nil {
-			return o, internal("加密名册行", err)
+			return o, nil, internal("加密名册行", err)
 		}
 	}
 	if !r.Issues.Valid() {
@@ -295,32 +328,25 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, e
 		sr.codes = strings.Join(cs, ",")
 		b, _ := json.Marshal(r.Cells)
 		if sr.cells, err = s.keys.Seal(b, []byte(aadRosterCells(ri.uid, r.Row))); err != nil {
-			return o, internal("加密名册行", err)
+			return o, nil, internal("加密名册行", err)
 		}
-		_, err := ri.insert(ctx, r, &sr, nil)
-		return o, err
+		return o, &pendingRow{r: r, sr: sr}, nil
 	}
 	rec := r.Record
 	rec.Department = ri.dept.Code
 	data, err := json.Marshal(&rec)
 	if err != nil {
-		return o, internal("名册行", err)
+		return o, nil, internal("名册行", err)
 	}
 	sr.rowBidx = s.keys.BlindIndex(kindRosterRow, ri.dept.Code+"\x00"+string(data))
 	if sr.data, err = s.keys.Seal(data, []byte(aadRosterData(ri.uid, r.Row))); err != nil {
-		return o, internal("加密名册行", err)
+		return o, nil, internal("加密名册行", err)
 	}
 	// Seen before? Then it is not imported again, and an earlier review decision stands.
-	var prevReview sql.NullString
-	var prevChild sql.NullInt64
-	err = s.queryRow(ctx, `SELECT review, child_id FROM roster_rows WHERE department = ? AND row_bidx = ? AND batch_id <> ?
- ORDER BY CASE WHEN review IN ('accepted', 'rejected') THEN 0 ELSE 1 END, id DESC LIMIT 1`, ri.dept.Code, sr.rowBidx, ri.batchID).Scan(&prevReview, &prevChild)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	prev, seen := ri.prev[sr.rowBidx]
+	if !seen {
 		sr.first = true
 		ri.res.Imported++
-	case err != nil:
-		return o, internal("查找名册行", err)
 	}
 	o.Imported = sr.first
 
@@ -348,13 +374,13 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, e
 	}
 	if decision == match.DecisionReview {
 		switch {
-		case prevReview.String == ReviewAccepted && prevChild.Valid && prevChild.Int64 == sr.candidate:
+		case prev.review == ReviewAccepted && prev.child == sr.candidate:
 			decision = match.DecisionLink
 			sr.review = ReviewAccepted
-		case prevReview.String == ReviewRejected:
+		case prev.review == ReviewRejected:
 			decision = match.DecisionNoMatch
 			sr.review = ReviewRejected
-		case prevReview.String == ReviewPending:
+		case prev.review == ReviewPending:
 			// The same row waits for a person already (an earlier import): not listed twice.
 		default:
 			sr.review = ReviewPending
@@ -362,33 +388,118 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, e
 	}
 	switch decision {
 	case match.DecisionLink:
-		if err := ri.apply(ctx, r, &rec, ri.uids[idx], &sr, &o); err != nil {
-			return o, err
+		if err := ri.apply(ctx, r, &rec, idx, ri.uids[idx], &sr, &o); err != nil {
+			return o, nil, err
 		}
-		_, err := ri.insertLinked(ctx, r, &sr, &o)
-		return o, err
+		return o, &pendingRow{r: r, sr: sr, linked: sr.outcome != RosterFailed, contra: o.Contra}, nil
 	case match.DecisionReview:
 		o.Outcome = RosterReview
 		sr.outcome = RosterReview
 		ri.res.Review++
-		_, err := ri.insert(ctx, r, &sr, nil)
-		return o, err
+		return o, &pendingRow{r: r, sr: sr}, nil
 	}
 	o.Outcome, sr.outcome = RosterUnmatched, RosterUnmatched
 	ri.res.Unmatched++
-	rowID, err := ri.insert(ctx, r, &sr, nil)
+	return o, &pendingRow{r: r, sr: sr, lead: &r.Record}, nil
+}
+
+// rosterCacheMax bounds the children kept decrypted during a roster import (about 2 kB each).
+const rosterCacheMax = 200_000
+
+// rosterChunk is the number of roster rows written per transaction.
+const rosterChunk = 500
+
+// prevRow is what an earlier import of the department made of a row.
+type prevRow struct {
+	review string
+	child  int64
+}
+
+// loadPrev reads the rows of the department's earlier imports (their blind index, a review
+// decision and the child linked), so that a row seen before is not imported again and an earlier
+// decision stands. A decided review wins over later undecided rows.
+func (ri *rosterImport) loadPrev(ctx context.Context) error {
+	ri.prev = map[string]prevRow{}
+	rows, err := ri.s.query(ctx, "SELECT row_bidx, review, child_id FROM roster_rows WHERE department = ? AND row_bidx IS NOT NULL AND batch_id <> ? ORDER BY id",
+		ri.dept.Code, ri.batchID)
 	if err != nil {
-		return o, err
+		return internal("查找名册行", err)
 	}
-	lead, err := s.maybeLead(ctx, ri.dept.Code, rowID, &rec, ri.opt.RosterDate)
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var review sql.NullString
+		var childID sql.NullInt64
+		if err := rows.Scan(&key, &review, &childID); err != nil {
+			return internal("查找名册行", err)
+		}
+		old, ok := ri.prev[key]
+		decided := func(r string) bool { return r == ReviewAccepted || r == ReviewRejected }
+		if ok && decided(old.review) && !decided(review.String) {
+			continue
+		}
+		ri.prev[key] = prevRow{review: review.String, child: childID.Int64}
+	}
+	return rows.Err()
+}
+
+// pendingRow is a processed row waiting to be written.
+type pendingRow struct {
+	r      *RosterRow
+	sr     storedRow
+	linked bool
+	contra []roster.Contradiction
+	lead   *roster.Record // an unmatched row: a lead when it qualifies
+	out    int            // its outcome's position
+}
+
+// flush writes rows, their links, contradictions and leads in one transaction.
+func (ri *rosterImport) flush(ctx context.Context, ps []*pendingRow, out []RosterOutcome) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	s := ri.s
+	leads := map[int]string{}
+	newDisc := 0
+	err := s.inTx(ctx, "保存名册行", func(t *tx) error {
+		clear(leads)
+		newDisc = 0
+		for _, p := range ps {
+			rowID, err := ri.insertTx(t, p.r, &p.sr)
+			if err != nil {
+				return err
+			}
+			if p.linked {
+				if err := s.link(t, p.sr.childID, ri.dept.Code, rowID, ri.opt.RosterDate); err != nil {
+					return err
+				}
+				n, err := s.addDiscrepancies(t, p.sr.childID, ri.dept.Code, rowID, p.contra)
+				if err != nil {
+					return err
+				}
+				newDisc += n
+			}
+			if p.lead != nil {
+				uid, err := s.leadTx(t, ri.dept.Code, rowID, p.lead, ri.opt.RosterDate)
+				if err != nil {
+					return err
+				}
+				if uid != "" {
+					leads[p.out] = uid
+				}
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return o, err
+		return err
 	}
-	if lead != "" {
-		o.Lead = lead
+	ri.res.Discrepancies += newDisc
+	for i, uid := range leads {
+		out[i].Lead = uid
 		ri.res.Leads++
 	}
-	return o, nil
+	return nil
 }
 
 func round2(f float64) float64 {
@@ -397,14 +508,19 @@ func round2(f float64) float64 {
 }
 
 // apply merges the row's facts into the child uid and saves a new version when something was
-// filled; contradictions are kept in o for insertLinked.
-func (ri *rosterImport) apply(ctx context.Context, r *RosterRow, rec *roster.Record, uid string, sr *storedRow, o *RosterOutcome) error {
+// filled; contradictions are kept in o, to be written with the row.
+func (ri *rosterImport) apply(ctx context.Context, r *RosterRow, rec *roster.Record, idx int, uid string, sr *storedRow, o *RosterOutcome) error {
 	s := ri.s
 	o.UID = uid
 	for attempt := 0; ; attempt++ {
-		c, err := s.Get(ctx, uid)
-		if err != nil {
-			return err
+		var c *Child
+		if idx >= 0 && attempt == 0 && !ri.noCache && idx < len(ri.cache) {
+			c = ri.cache[idx]
+		} else {
+			var err error
+			if c, err = s.Get(ctx, uid); err != nil {
+				return err
+			}
 		}
 		sr.childID = c.id
 		res := roster.Merge(rec, c.Record)
@@ -432,6 +548,9 @@ func (ri *rosterImport) apply(ctx context.Context, r *RosterRow, rec *roster.Rec
 			return err
 		}
 		sr.version = nc.Version
+		if idx >= 0 && idx < len(ri.cache) {
+			ri.cache[idx] = nc
+		}
 		if nc.Version == c.Version {
 			o.Outcome, sr.outcome = RosterUnchanged, RosterUnchanged
 			ri.res.Unchanged++
@@ -444,44 +563,12 @@ func (ri *rosterImport) apply(ctx context.Context, r *RosterRow, rec *roster.Rec
 	}
 }
 
-// insertLinked stores a linked row with its link and its contradictions.
-func (ri *rosterImport) insertLinked(ctx context.Context, r *RosterRow, sr *storedRow, o *RosterOutcome) (int64, error) {
-	var rowID int64
-	s := ri.s
-	err := s.inTx(ctx, "保存名册行", func(t *tx) error {
-		var err error
-		if rowID, err = ri.insertTx(t, r, sr); err != nil {
-			return err
-		}
-		if sr.outcome == RosterFailed {
-			return nil
-		}
-		if err := s.link(t, sr.childID, ri.dept.Code, rowID, ri.opt.RosterDate); err != nil {
-			return err
-		}
-		n, err := s.addDiscrepancies(t, sr.childID, ri.dept.Code, rowID, o.Contra)
-		ri.res.Discrepancies += n
-		return err
-	})
-	return rowID, err
-}
-
 // link records that the department's roster names the child (the latest row).
 func (s *Store) link(t *tx, childID int64, dept string, rowID int64, rosterDate child.Date) error {
 	_, err := t.exec(`INSERT INTO roster_links (child_id, department, row_id, roster_date, linked_at) VALUES (?, ?, ?, ?, ?)
  ON CONFLICT (child_id, department) DO UPDATE SET row_id = excluded.row_id, roster_date = excluded.roster_date, linked_at = excluded.linked_at`,
 		childID, dept, rowID, date(rosterDate), s.d.timeArg(s.instant()))
 	return err
-}
-
-func (ri *rosterImport) insert(ctx context.Context, r *RosterRow, sr *storedRow, _ any) (int64, error) {
-	var id int64
-	err := ri.s.inTx(ctx, "保存名册行", func(t *tx) error {
-		var err error
-		id, err = ri.insertTx(t, r, sr)
-		return err
-	})
-	return id, err
 }
 
 func nullID(id int64) any {
@@ -778,7 +865,7 @@ func (s *Store) ReviewRoster(ctx context.Context, actor string, id int64, accept
 	}
 	rr := &RosterRow{Row: p.Row, Record: p.Record}
 	sr := storedRow{}
-	if err := ri.apply(ctx, rr, &p.Record, p.Candidate.UID, &sr, &o); err != nil {
+	if err := ri.apply(ctx, rr, &p.Record, -1, p.Candidate.UID, &sr, &o); err != nil {
 		return o, err
 	}
 	err = s.inTx(ctx, "复核名册行", func(t *tx) error {
