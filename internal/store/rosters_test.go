@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -318,4 +319,135 @@ func TestRosterSealed(t *testing.T) {
 		t.Fatal("no database file read")
 	}
 	_ = strings.Contains
+}
+
+// TestRosterDepartmentsOnDemoChildren registers synthetic Wuhai children and sends, for every
+// department, a roster written as that department would (its own headers, a third of the rows
+// without an ID number), holding the facts the records already have: every row must link to its
+// own child, change nothing and contradict nothing. Then the facts are altered for some rows:
+// each altered fact the record holds is a contradiction, never an overwrite.
+func TestRosterDepartmentsOnDemoChildren(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		recs := demoChildren(11, 120)
+		kids := make([]*Child, len(recs))
+		for i, r := range recs {
+			kids[i] = mustCreate(t, e, r)
+		}
+		yn := func(b *bool) string {
+			if b == nil {
+				return ""
+			}
+			if *b {
+				return "是"
+			}
+			return "否"
+		}
+		label := func(tbl *child.CodeTable, c string) string {
+			if c == "" {
+				return ""
+			}
+			return tbl.Label(c)
+		}
+		for _, tc := range []struct {
+			dept   string
+			header []string
+			cells  func(r *child.Record) []string
+			alter  func(cells []string) []string // changes a fact
+			field  string
+			holds  func(r *child.Record) bool
+		}{
+			{roster.Education, []string{"学生姓名", "性别", "出生日期", "身份证号码", "学校名称", "学段", "学籍状态", "是否住校"},
+				func(r *child.Record) []string {
+					return []string{r.Name, label(child.Sex, r.Sex), r.BirthDate.String(), r.IDNumber, r.SchoolName, label(child.SchoolStage, r.SchoolStage), label(child.StudyStatus, r.StudyStatus), yn(r.Boarding)}
+				},
+				func(c []string) []string {
+					c[7] = map[string]string{"是": "否", "否": "是", "": ""}[c[7]]
+					return c
+				}, "boarding",
+				func(r *child.Record) bool { return r.Boarding != nil }},
+			{roster.Police, []string{"姓名", "性别", "出生日期", "公民身份号码", "登记类型"},
+				func(r *child.Record) []string {
+					return []string{r.Name, label(child.Sex, r.Sex), r.BirthDate.String(), r.IDNumber, label(child.ResidenceRegistration, r.ResidenceRegistration)}
+				},
+				func(c []string) []string {
+					c[4] = map[string]string{"办理居住证": "暂住登记", "暂住登记": "办理居住证", "未登记": "办理居住证", "": ""}[c[4]]
+					return c
+				}, "residence_registration",
+				func(r *child.Record) bool { return r.ResidenceRegistration != "" }},
+			{roster.Insurance, []string{"参保人姓名", "性别", "出生日期", "身份证号", "纳入医保情况"},
+				func(r *child.Record) []string {
+					return []string{r.Name, label(child.Sex, r.Sex), r.BirthDate.String(), r.IDNumber, label(child.MedicalInsurance, r.MedicalInsurance)}
+				},
+				func(c []string) []string {
+					c[4] = map[string]string{"未纳入医保": "纳入居住地医保", "纳入居住地医保": "未纳入医保", "纳入户籍地医保": "未纳入医保", "已纳入医保": "未纳入医保", "": ""}[c[4]]
+					return c
+				}, "medical_insurance",
+				func(r *child.Record) bool { return r.MedicalInsurance != "" }},
+			{roster.Health, []string{"儿童姓名", "性别", "出生日期", "身份证号", "0-6岁儿童健康管理服务"},
+				func(r *child.Record) []string {
+					return []string{r.Name, label(child.Sex, r.Sex), r.BirthDate.String(), r.IDNumber, label(child.HealthService, r.HealthMgmt06)}
+				},
+				func(c []string) []string {
+					c[4] = map[string]string{"未接受": "在居住地接受", "在居住地接受": "未接受", "在户籍地接受": "未接受", "已接受": "未接受", "不适用": "未接受", "": ""}[c[4]]
+					return c
+				}, "health_mgmt_0_6",
+				func(r *child.Record) bool { return r.HealthMgmt06 != "" }},
+		} {
+			t.Run(tc.dept, func(t *testing.T) {
+				var rows, altered [][]string
+				for i := range recs {
+					c := kids[i].Record
+					cells := tc.cells(&c)
+					if i%3 == 0 {
+						cells[3] = "" // no ID number: matched on name, birth date, sex
+					}
+					rows = append(rows, cells)
+					altered = append(altered, tc.alter(slices.Clone(cells)))
+				}
+				opt := RosterOptions{Department: tc.dept, Roster: tc.dept + ".xlsx", RosterDate: testDay}
+				res, outs, err := e.ImportRoster(ctx, "clerk", opt, parseRows(t, tc.dept, tc.header, rows...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, o := range outs {
+					if o.UID != kids[i].UID || (o.Outcome != RosterUnchanged && o.Outcome != RosterUpdated) {
+						t.Errorf("row %d (%s): %+v, want linked to %s", i, kids[i].Record.Name, o, kids[i].UID)
+					}
+				}
+				if res.Discrepancies != 0 || res.Rejected != 0 || res.Leads != 0 {
+					t.Errorf("unaltered roster: %+v", res)
+				}
+				want := 0
+				for i := range recs {
+					if tc.holds(&kids[i].Record) && altered[i][len(altered[i])-1] != rows[i][len(rows[i])-1] {
+						want++
+					}
+				}
+				res2, _, err := e.ImportRoster(ctx, "clerk", opt, parseRows(t, tc.dept, tc.header, altered...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res2.Discrepancies != want || want == 0 {
+					t.Errorf("altered roster: %d contradictions, want %d (%+v)", res2.Discrepancies, want, res2)
+				}
+				fieldOf := func(r child.Record) any {
+					var m map[string]any
+					b, _ := json.Marshal(r)
+					json.Unmarshal(b, &m)
+					return m[tc.field]
+				}
+				for i := range recs {
+					c, err := e.Get(ctx, kids[i].UID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if tc.holds(&kids[i].Record) && fieldOf(c.Record) != fieldOf(kids[i].Record) {
+						t.Errorf("%s: %s overwritten: %v → %v", kids[i].UID, tc.field, fieldOf(kids[i].Record), fieldOf(c.Record))
+					}
+				}
+				t.Logf("%s: %d rows linked, %d filled, %d contradictions after altering", tc.dept, len(outs), res.Updated, res2.Discrepancies)
+			})
+		}
+	})
 }
