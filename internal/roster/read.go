@@ -383,6 +383,66 @@ func (p *parser) date(key string) child.Date {
 	return d
 }
 
+// birth reads the birth date. 出生年月 columns often hold the year and month only (2015.03,
+// 2015年3月, 201503): with a valid identity number that is enough — its own date counts, the
+// month is checked against it; without one it is an error (a child cannot be matched on a
+// month).
+func (p *parser) birth(id string) child.Date {
+	c, _ := p.cell(kyBirth)
+	if c.Text == "" {
+		return 0
+	}
+	if _, ok, _ := sheet.DateCell(c, p.date1904); ok {
+		return p.date(kyBirth)
+	}
+	y, m, ok := yearMonth(c.Value())
+	if !ok {
+		return p.date(kyBirth)
+	}
+	if id == "" {
+		if !p.is.HasError(kyID) {
+			p.errorf(kyBirth, "date", p.label(kyBirth)+"“"+c.Value()+"”只有年月：没有公民身份号码时请填写完整的出生日期（如 2015-03-10）")
+		}
+		return 0
+	}
+	if id[6:10] != fmt.Sprintf("%04d", y) || id[10:12] != fmt.Sprintf("%02d", m) {
+		p.errorf(kyBirth, "id_birth_mismatch", p.label(kyBirth)+" "+c.Value()+" 与"+p.label(kyID)+"中的出生年月 "+id[6:10]+"-"+id[10:12]+" 不一致")
+	}
+	return 0 // taken from the identity number
+}
+
+// yearMonth reads a year and month: 2015.03, 2015-3, 2015/03, 2015年3月, 201503.
+func yearMonth(s string) (int, int, bool) {
+	s = strings.TrimSuffix(strings.ReplaceAll(s, " ", ""), "月")
+	var y, m int
+	switch {
+	case len(s) == 6 && isDigits(s):
+		y, _ = strconv.Atoi(s[:4])
+		m, _ = strconv.Atoi(s[4:])
+	default:
+		i := strings.IndexAny(s, ".-/年")
+		if i != 4 || !isDigits(s[:4]) {
+			return 0, 0, false
+		}
+		rest := strings.TrimLeft(s[i:], ".-/年")
+		if rest == "" || len(rest) > 2 || !isDigits(rest) {
+			return 0, 0, false
+		}
+		y, _ = strconv.Atoi(s[:4])
+		m, _ = strconv.Atoi(rest)
+	}
+	return y, m, y >= 1900 && y <= 2100 && m >= 1 && m <= 12
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // rangeEnd reads a validity period: a date, or "2024-03-10至2027-03-10" (also 到, -, ~, —)
 // of which the end is taken; 长期 is no end.
 func (p *parser) rangeEnd(key string) child.Date {
@@ -518,9 +578,12 @@ func (p *parser) record() Record {
 		p.errorf(kyName, "required", p.label(kyName)+"为必填项")
 	}
 	r.IDNumber = p.id(kyID)
-	r.BirthDate = p.date(kyBirth)
+	r.BirthDate = p.birth(r.IDNumber)
 	if s := p.text(kySex); s != "" {
 		code, ok := child.Sex.Lookup(s)
+		if !ok && (strings.HasPrefix(s, "男") || strings.HasPrefix(s, "女")) && len([]rune(s)) <= 2 {
+			code, ok = child.Sex.Lookup(string([]rune(s)[:1])) // 男生, 女孩
+		}
 		switch {
 		case !ok:
 			p.errorf(kySex, "code", p.label(kySex)+"“"+s+"”不是有效的值，应填“男”或“女”")
@@ -591,6 +654,17 @@ var studyWords = map[string]string{
 	"休学": "suspended", "毕业": "graduated", "已毕业": "graduated", "结业": "completed", "肄业": "incomplete",
 }
 
+// studyContains reads longer 就读状态 texts by the word they contain (在籍在校, 休学中, 已辍学).
+func studyContains(s string) string {
+	for _, w := range []struct{ word, code string }{{"辍学", "dropped_out"}, {"失学", "dropped_out"}, {"休学", "suspended"},
+		{"肄业", "incomplete"}, {"结业", "completed"}, {"毕业", "graduated"}, {"转出", ""}, {"转学", ""}, {"在校", "enrolled"}, {"在读", "enrolled"}, {"在籍", "enrolled"}} {
+		if strings.Contains(s, w.word) {
+			return w.code
+		}
+	}
+	return ""
+}
+
 // gradeStages derives 学段 from 年级.
 var gradeStages = []struct {
 	words []string
@@ -628,13 +702,26 @@ func (p *parser) education(r *Record) {
 			r.StudyStatus = code
 		} else if code, ok := sheet.CodeCell(s, child.StudyStatus); ok {
 			r.StudyStatus = code
+		} else if code := studyContains(s); code != "" {
+			r.StudyStatus = code
 		} else if strings.Contains(s, "转出") || strings.Contains(s, "转学") {
 			p.is.Warn(kyStudy, "transferred", p.label(kyStudy)+"为“"+s+"”：已转出本校，不更新学业状况")
 		} else {
 			p.errorf(kyStudy, "code", p.label(kyStudy)+"“"+s+"”不是有效的值，可选：在读、辍学、休学、毕业、结业、肄业")
 		}
 	}
-	r.Boarding = p.boolean(kyBoarding)
+	r.Boarding = p.boardingCell()
+}
+
+// boardingWords are what schools write for 是否寄宿 beyond 是/否.
+var boardingWords = map[string]bool{"住校": true, "寄宿": true, "住宿": true, "寄宿生": true, "住校生": true,
+	"走读": false, "走读生": false, "非寄宿": false, "不住校": false, "不寄宿": false}
+
+func (p *parser) boardingCell() *bool {
+	if b, ok := boardingWords[strings.ReplaceAll(p.text(kyBoarding), " ", "")]; ok {
+		return &b
+	}
+	return p.boolean(kyBoarding)
 }
 
 func (p *parser) police(r *Record) {
@@ -707,6 +794,22 @@ var insuredWords = map[string]bool{
 	"未参保": false, "否": false, "无": false, "停保": false, "中断": false, "暂停": false, "终止": false, "暂停参保": false, "终止参保": false, "未缴费": false, "断保": false,
 }
 
+// insuredContains reads longer 参保状态 texts: a stop word (停, 断, 未, 终止, 暂停) says not
+// insured, else 参保 / 缴费 / 正常 says insured.
+func insuredContains(s string) (bool, bool) {
+	for _, w := range []string{"未", "停", "断", "终止", "暂停", "注销"} {
+		if strings.Contains(s, w) {
+			return false, true
+		}
+	}
+	for _, w := range []string{"参保", "缴费", "正常", "在保"} {
+		if strings.Contains(s, w) {
+			return true, true
+		}
+	}
+	return false, false
+}
+
 func (p *parser) insurance(r *Record) {
 	if s := p.text(kyInsured); s != "" {
 		if b, ok := insuredWords[strings.ReplaceAll(s, " ", "")]; ok {
@@ -715,6 +818,8 @@ func (p *parser) insurance(r *Record) {
 			b := code != "none"
 			r.Insured = &b
 			r.MedicalInsurance = code
+		} else if b, ok := insuredContains(s); ok {
+			r.Insured = &b
 		} else {
 			p.errorf(kyInsured, "code", p.label(kyInsured)+"“"+s+"”不是有效的值，应填“已参保”或“未参保”")
 		}
