@@ -162,6 +162,7 @@ func checkSource(src Source) error {
 // number another record that is not archived already holds is refused with a conflict naming
 // that record, unless src.AllowDuplicate.
 func (s *Store) Create(ctx context.Context, actor string, rec child.Record, src Source) (*Child, error) {
+	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
@@ -220,25 +221,41 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 	if err := s.d.lockKey(t, idBidx); err != nil {
 		return err
 	}
-	rows, err := t.query("SELECT uid FROM children WHERE id_bidx = ? AND status <> 'archived' AND id <> ?", idBidx, self)
+	rows, err := t.query("SELECT uid, res_code, hukou_code FROM children WHERE id_bidx = ? AND status <> 'archived' AND id <> ?", idBidx, self)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	// A record outside the principal's jurisdiction is counted but not named: that the child
+	// is registered elsewhere must be known to avoid a second registration, which record it is
+	// need not.
+	p := PrincipalFrom(t.ctx)
 	var uids []string
+	elsewhere := 0
 	for rows.Next() {
 		var u string
-		if err := rows.Scan(&u); err != nil {
+		var res, huk sql.NullString
+		if err := rows.Scan(&u, &res, &huk); err != nil {
 			return err
+		}
+		if p != nil && !(p.Scope != "" && (p.InScope(res.String) || p.InScope(huk.String))) {
+			elsewhere++
+			continue
 		}
 		uids = append(uids, u)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(uids) > 0 {
-		return &Error{Code: CodeConflict, Existing: uids, Fields: []child.Issue{{Field: "id_number", Code: "duplicate",
-			Message: "该公民身份号码已登记（记录 " + strings.Join(uids, "、") + "）"}},
+	if len(uids) > 0 || elsewhere > 0 {
+		msg := "该公民身份号码已登记（记录 " + strings.Join(uids, "、") + "）"
+		switch {
+		case len(uids) == 0:
+			msg = "该公民身份号码已由其他辖区登记"
+		case elsewhere > 0:
+			msg += "，另有 " + strconv.Itoa(elsewhere) + " 条在其他辖区"
+		}
+		return &Error{Code: CodeConflict, Existing: uids, Fields: []child.Issue{{Field: "id_number", Code: "duplicate", Message: msg}},
 			Message: "该儿童的公民身份号码已有登记记录，请先核对已有记录；确认不是同一儿童时可仍然登记"}
 	}
 	return nil
@@ -316,7 +333,7 @@ func (s *Store) Get(ctx context.Context, uid string) (*Child, error) {
 		return nil, internal("读取儿童记录", err)
 	}
 	if idBidx != "" {
-		dups, err := s.uidsByIDIndex(ctx, idBidx, c.id)
+		dups, err := s.uidsByIDIndex(ctx, idBidx, c.id, cond, cargs)
 		if err != nil {
 			return nil, internal("查找重复登记", err)
 		}
@@ -328,8 +345,9 @@ func (s *Store) Get(ctx context.Context, uid string) (*Child, error) {
 	return c, nil
 }
 
-func (s *Store) uidsByIDIndex(ctx context.Context, idBidx string, except int64) ([]string, error) {
-	rows, err := s.query(ctx, "SELECT uid FROM children WHERE id_bidx = ? AND status <> 'archived' AND id <> ? ORDER BY id", idBidx, except)
+func (s *Store) uidsByIDIndex(ctx context.Context, idBidx string, except int64, cond string, cargs []any) ([]string, error) {
+	where, args := andWhere(" WHERE id_bidx = ? AND status <> 'archived' AND id <> ?", []any{idBidx, except}, cond, cargs)
+	rows, err := s.query(ctx, "SELECT uid FROM children"+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -381,6 +399,7 @@ func (s *Store) versionRecord(t *tx, c *Child, v int) (child.Record, error) {
 // otherwise a conflict error names the fields. A save that changes nothing returns the stored
 // child without a new version. Archived records cannot be changed.
 func (s *Store) Update(ctx context.Context, actor, uid string, baseVersion int, rec child.Record, src Source) (*Child, error) {
+	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -97,6 +99,9 @@ type Import struct {
 	paths  pathIndex
 	// analyzed is the number of imported rows at which PostgreSQL last analysed the tables.
 	analyzed int
+	// principal is who imports (nil: the command line); rows and matches outside the
+	// principal's jurisdiction are refused (scope.go).
+	principal *auth.Principal
 }
 
 // pathIndex numbers the leaf paths seen in an import, for the claim bitsets.
@@ -166,6 +171,7 @@ func (cc *chunkClaims) claim(key string, row int, pi pathIndex, l leaves) {
 
 // BeginImport records a new import batch.
 func (s *Store) BeginImport(ctx context.Context, actor string, opt ImportOptions) (*Import, error) {
+	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
@@ -189,8 +195,12 @@ func (s *Store) BeginImport(ctx context.Context, actor string, opt ImportOptions
 			opt.BatchSize = 2000
 		}
 	}
+	p := PrincipalFrom(ctx)
+	if p != nil && !p.Can(auth.PermChildrenImport) && !(opt.Kind == ImportRoster && p.Can(auth.PermRostersImport)) {
+		return nil, errForbidden("您的角色不能导入")
+	}
 	now := s.instant()
-	im := &Import{s: s, actor: actor, opt: opt, uid: newUID(now), claims: make(map[string]*claim), paths: make(pathIndex)}
+	im := &Import{s: s, actor: actor, opt: opt, uid: newUID(now), claims: make(map[string]*claim), paths: make(pathIndex), principal: p}
 	im.res.Batch = im.uid
 	im.src = Source{Kind: SourceImport, Department: opt.Department, Roster: opt.Roster, RosterDate: opt.RosterDate, Synthetic: opt.Synthetic}
 	if opt.Kind == ImportRoster {
@@ -357,6 +367,9 @@ func (im *Import) prepare(rows []ImportRow) ([]*prepared, error) {
 			// Guard: a row without name or birth date cannot be matched or registered.
 			r.Issues.Error("name", "required", "姓名和出生日期为必填项")
 		}
+		if len(r.Issues.Errors) == 0 && im.principal != nil && !im.opt.OnlyExisting && !recordInScope(im.principal, &r.Record) {
+			r.Issues.Error("residence_address.region_code", "out_of_scope", "现居住地和户籍地都不在您的辖区内，不能由您导入")
+		}
 		if len(r.Issues.Errors) > 0 {
 			p.reject = r.Issues.Errors
 		} else if err := im.prepareFresh(p, today); err != nil {
@@ -453,6 +466,23 @@ func (im *Import) apply(ctx context.Context, ps []*prepared) ([]RowOutcome, erro
 				continue
 			}
 			matches := states[p.match]
+			if len(matches) > 0 && im.principal != nil {
+				in, err := matchesInScope(im.principal, matches)
+				if err != nil {
+					return err
+				}
+				if !in && im.opt.OnlyExisting {
+					matches = nil
+				} else if !in {
+					p.outcome = OutcomeRejected
+					p.reject = []child.Issue{{Field: "id_number", Code: "out_of_scope",
+						Message: "该儿童已由其他辖区登记，不能由您导入或修改；请联系上级民政部门核实"}}
+					if err := im.sealReject(p); err != nil {
+						return err
+					}
+					continue
+				}
+			}
 			switch {
 			case p.match != "" && len(matches) > 1:
 				p.outcome = OutcomeRejected
@@ -739,7 +769,12 @@ func (im *Import) Finish(ctx context.Context) (ImportResult, error) {
 	s := im.s
 	err := s.inTx(ctx, "结束导入", func(t *tx) error {
 		_, err := t.exec("UPDATE import_batches SET status = 'done', finished_at = ? WHERE id = ?", s.d.timeArg(s.instant()), im.id)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.Import, "import:"+im.uid, map[string]any{"kind": im.opt.Kind, "department": im.opt.Department,
+			"file_sha256": im.opt.FileSHA256, "rows": im.res.Rows, "imported": im.res.Imported, "updated": im.res.Updated,
+			"unchanged": im.res.Unchanged, "rejected": im.res.Rejected, "unmatched": im.res.Unmatched})
 	})
 	if err != nil {
 		return im.res, err
@@ -761,7 +796,11 @@ func (im *Import) Fail(ctx context.Context) error {
 	s := im.s
 	return s.inTx(ctx, "结束导入", func(t *tx) error {
 		_, err := t.exec("UPDATE import_batches SET status = 'failed', finished_at = ? WHERE id = ?", s.d.timeArg(s.instant()), im.id)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.Import, "import:"+im.uid, map[string]any{"kind": im.opt.Kind, "failed": true,
+			"imported": im.res.Imported, "updated": im.res.Updated, "rejected": im.res.Rejected})
 	})
 }
 
@@ -831,6 +870,18 @@ type RejectedRow struct {
 // ImportRejects returns the rejected rows of a batch, in file order, with their original cells
 // and errors, so that they can be downloaded, fixed and imported again.
 func (s *Store) ImportRejects(ctx context.Context, batch string) ([]RejectedRow, error) {
+	// The rejected rows hold the file's cells: only the one who imported them (or the command
+	// line) gets them back.
+	if p := PrincipalFrom(ctx); p != nil {
+		var actor string
+		err := s.queryRow(ctx, "SELECT actor FROM import_batches WHERE uid = ?", batch).Scan(&actor)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && actor != p.Actor() {
+			return nil, &Error{Code: CodeNotFound, Message: "没有编号为 " + batch + " 的导入批次"}
+		}
+		if err != nil {
+			return nil, internal("读取导入批次", err)
+		}
+	}
 	rows, err := s.query(ctx, `SELECT r.seq, r.row_no, r.issues, r.cells FROM import_rows r JOIN import_batches b ON b.id = r.batch_id
  WHERE b.uid = ? AND r.outcome = 'rejected' ORDER BY r.seq`, batch)
 	if err != nil {

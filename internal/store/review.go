@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -109,6 +110,14 @@ func (s *Store) ReviewQueue(ctx context.Context, q ReviewQuery) ([]ReviewItem, e
 		where += " AND ((c.res_code >= ? AND c.res_code < ?) OR (c.hukou_code >= ? AND c.hukou_code < ?))"
 		args = append(args, code, code+"~", code, code+"~")
 	}
+	cond, cargs, err := scope(ctx, "c.", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
+	if cond != "" {
+		where += " AND " + cond
+		args = append(args, cargs...)
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
@@ -162,9 +171,14 @@ func (s *Store) ResolveReview(ctx context.Context, actor string, id int64, note 
 	if err != nil {
 		return internal("加密复核说明", err)
 	}
+	cond, cargs, err := scope(ctx, "c.", auth.PermChildrenReview)
+	if err != nil {
+		return err
+	}
+	where, args := andWhere(" WHERE r.id = ?", []any{id}, cond, cargs)
 	return s.inTx(ctx, "处理复核事项", func(t *tx) error {
 		var resolved sql.NullString
-		err := t.queryRow("SELECT CAST(resolved_at AS TEXT) FROM review_queue WHERE id = ?", id).Scan(&resolved)
+		err := t.queryRow("SELECT CAST(r.resolved_at AS TEXT) FROM review_queue r JOIN children c ON c.id = r.child_id"+where, args...).Scan(&resolved)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &Error{Code: CodeNotFound, Message: "没有编号为 " + strconv.FormatInt(id, 10) + " 的复核事项"}
 		}

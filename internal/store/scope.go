@@ -72,6 +72,15 @@ func ActorOf(ctx context.Context) string {
 	return cliActor()
 }
 
+// actorFor is the actor a write records: the principal's name when there is one (a handler
+// cannot record someone else), else the caller's actor (the command line's --actor).
+func actorFor(ctx context.Context, actor string) string {
+	if p := PrincipalFrom(ctx); p != nil {
+		return p.Actor()
+	}
+	return actor
+}
+
 // errNoAccess refuses a principal without any of the permissions a read needs.
 func errNoAccess() *Error { return errForbidden("您的角色没有查看儿童记录的权限") }
 
@@ -130,13 +139,29 @@ func (s *Store) scopedWhere(ctx context.Context, q *Query, perms ...string) (str
 	return where, args, nil
 }
 
+// recordInScope reports whether the record's residence or hukou division is in p's
+// jurisdiction.
+func recordInScope(p *auth.Principal, r *child.Record) bool {
+	return p.Scope != "" && (p.InScope(r.ResidenceAddr.Region()) || p.InScope(r.HukouAddress.Region()))
+}
+
+// matchesInScope reports whether every record an import row matched is in p's jurisdiction.
+func matchesInScope(p *auth.Principal, sts []*importState) (bool, error) {
+	for _, st := range sts {
+		if err := st.decode(); err != nil {
+			return false, err
+		}
+		if !recordInScope(p, &st.c.Record) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // checkRecordScope refuses a record that the principal could not see once written.
 func checkRecordScope(ctx context.Context, r *child.Record) error {
 	p := PrincipalFrom(ctx)
-	if p == nil {
-		return nil
-	}
-	if p.Scope != "" && (p.InScope(r.ResidenceAddr.Region()) || p.InScope(r.HukouAddress.Region())) {
+	if p == nil || recordInScope(p, r) {
 		return nil
 	}
 	return &Error{Code: CodeForbidden, Message: "只能登记和修改现居住地或户籍地在本辖区内的儿童",

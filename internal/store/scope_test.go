@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"guanai/internal/auth"
@@ -33,7 +35,7 @@ func TestScope(t *testing.T) {
 		)
 		villageB := region.Default().Children(region.Default().Children("150302")[0].Code)[0].Code
 		// Made by the command line (no principal: full access).
-		livesA := mustCreateCtx(t, e, bg, scopedChild(t, 1, villageA, "640104"))      // migrant child living in A
+		livesA := mustCreateCtx(t, e, bg, scopedChild(t, 1, villageA, "640104")) // migrant child living in A
 		wudaVillage := region.Default().Children(region.Default().Children(wuda)[0].Code)[0].Code
 		hukouA := mustCreateCtx(t, e, bg, scopedChild(t, 2, wudaVillage, villageA)) // hukou in A, living in 乌达区
 		livesB := mustCreateCtx(t, e, bg, scopedChild(t, 3, villageB, villageB))
@@ -140,4 +142,72 @@ func mustCreateCtx(t *testing.T, e *env, ctx context.Context, r child.Record) *C
 		t.Fatalf("create: %v %+v", err, err.(*Error).Fields)
 	}
 	return c
+}
+
+// TestImportAndDuplicatesInScope: an import by a principal creates and updates children of its
+// jurisdiction only; a duplicate registered elsewhere is reported without naming the record.
+func TestImportAndDuplicatesInScope(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		bg := context.Background()
+		villageA := "150302003012"
+		villageB := region.Default().Children(region.Default().Children("150302")[0].Code)[0].Code
+		elsewhere := mustCreateCtx(t, e, bg, scopedChild(t, 7, villageB, villageB))
+		colA := WithPrincipal(bg, principal(auth.RoleCollector, villageA))
+
+		moved := elsewhere.Record
+		moved.ResidenceAddr = &child.Address{RegionCode: villageA}
+		rows := []ImportRow{
+			{Row: 2, Record: scopedChild(t, 8, villageA, "640104")},
+			{Row: 3, Record: scopedChild(t, 9, villageB, villageB)},
+			{Row: 4, Record: moved},
+		}
+		res, out, err := e.ImportRows(colA, "user:c", ImportOptions{}, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Imported != 1 || res.Rejected != 2 {
+			t.Fatalf("result %+v", res)
+		}
+		for i, want := range []string{"", "out_of_scope", "out_of_scope"} {
+			got := ""
+			if len(out[i].Errors) > 0 {
+				got = out[i].Errors[0].Code
+			}
+			if got != want {
+				t.Errorf("row %d: %q, want %q", rows[i].Row, got, want)
+			}
+		}
+		if rej, err := e.ImportRejects(colA, res.Batch); err != nil || len(rej) != 2 {
+			t.Errorf("the importer's rejects: %d %v", len(rej), err)
+		}
+		other := WithPrincipal(bg, principal(auth.RoleCollector, villageB))
+		if _, err := e.ImportRejects(other, res.Batch); errCode(err) != CodeNotFound {
+			t.Errorf("another user's rejects: %v, want not_found", err)
+		}
+		if _, _, err := e.ImportRows(WithPrincipal(bg, principal(auth.RoleStatistician, "1503")), "user:s", ImportOptions{}, rows[:1]); errCode(err) != CodeForbidden {
+			t.Errorf("a statistician imports: %v", err)
+		}
+		page, err := e.AuditEntries(bg, AuditQuery{Action: "import"})
+		if err != nil || page.Total != 1 || !strings.Contains(string(page.Items[0].Detail), `"rejected":2`) {
+			t.Errorf("import audit %+v %v", page, err)
+		}
+
+		// Registering the child of village B again from village A: a conflict that does not
+		// name the other jurisdiction's record.
+		_, err = e.Create(colA, "user:c", moved, Source{})
+		var se *Error
+		if !errors.As(err, &se) || se.Code != CodeConflict || len(se.Existing) != 0 || !strings.Contains(se.Fields[0].Message, "其他辖区") {
+			t.Errorf("duplicate elsewhere: %v", err)
+		}
+		// The groups of duplicates are those of the jurisdiction.
+		if _, err := e.Create(bg, "cli:x", moved, Source{AllowDuplicate: true}); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := e.DuplicateGroups(bg, DuplicateByID, 10, 0); err != nil || len(g) != 1 {
+			t.Errorf("command line: %v %v", g, err)
+		}
+		if g, err := e.DuplicateGroups(colA, DuplicateByID, 10, 0); err != nil || len(g) != 0 {
+			t.Errorf("collector of A (one of the two records): %v %v", g, err)
+		}
+	})
 }

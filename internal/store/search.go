@@ -512,10 +512,19 @@ func (s *Store) DuplicateGroups(ctx context.Context, by string, limit, offset in
 	if limit <= 0 {
 		limit = 100
 	}
+	// Within a jurisdiction: the groups of its own records.
+	inner, innerArgs, err := scope(ctx, "", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
+	outer, outerArgs, _ := scope(ctx, "c.", auth.PermChildrenRead)
+	if inner != "" {
+		inner, outer = " AND "+inner, " AND "+outer
+	}
 	rows, err := s.query(ctx, `SELECT c.`+col+`, c.uid FROM children c JOIN (
- SELECT `+col+` AS k FROM children WHERE `+col+` IS NOT NULL AND status <> 'archived'
+ SELECT `+col+` AS k FROM children WHERE `+col+` IS NOT NULL AND status <> 'archived'`+inner+`
  GROUP BY `+col+` HAVING count(*) > 1 ORDER BY min(id) LIMIT `+strconv.Itoa(min(limit, 1000))+` OFFSET `+strconv.Itoa(max(0, offset))+`
- ) d ON d.k = c.`+col+` WHERE c.status <> 'archived' ORDER BY c.`+col+`, c.id`)
+ ) d ON d.k = c.`+col+` WHERE c.status <> 'archived'`+outer+` ORDER BY c.`+col+`, c.id`, append(innerArgs, outerArgs...)...)
 	if err != nil {
 		return nil, internal("查找重复登记", err)
 	}

@@ -46,6 +46,7 @@ func needsReason(to string) bool { return to == StatusReturned || to == StatusAr
 // refused with a forbidden error in Chinese; returning and archiving need a reason. Archiving
 // closes the record's open review items.
 func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (*Child, error) {
+	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
