@@ -116,6 +116,11 @@ func ComputeMany(src Source, qs []Query) ([]*Report, error) {
 	return out, nil
 }
 
+// PublishBudget bounds the time disclosure control may take for a report served or
+// snapshotted (four times this for a snapshot); past it the tables are withheld entirely
+// (SuppressReportWithin). Sparse reports of small areas are the slow ones.
+var PublishBudget = 3 * time.Second
+
 // Service computes and keeps the reports of a registry.
 type Service struct {
 	Store *store.Store
@@ -146,6 +151,8 @@ type entry struct {
 	computed time.Time
 	used     int64
 	running  bool // a recomputation is under way
+	// pub holds the published (suppressed) forms of rep by threshold.
+	pub map[int]*Report
 }
 
 // Info says where a report came from.
@@ -261,8 +268,36 @@ func (sv *Service) recompute(ctx context.Context, key string, q Query, e *entry)
 	defer sv.mu.Unlock()
 	e.running = false
 	if err == nil {
-		e.rep, e.version, e.computed = rep, v, sv.now()
+		e.rep, e.version, e.computed, e.pub = rep, v, sv.now(), nil
 	}
+}
+
+// Published returns the report of q with disclosure control applied (SuppressReport at
+// threshold), kept with the report it was made from.
+func (sv *Service) Published(ctx context.Context, q Query, threshold int) (*Report, Info, error) {
+	rep, info, err := sv.Report(ctx, q)
+	if err != nil {
+		return nil, info, err
+	}
+	key := cacheKey(ctx, q)
+	sv.mu.Lock()
+	e := sv.entries[key]
+	if e != nil && e.rep == rep && e.pub[threshold] != nil {
+		p := e.pub[threshold]
+		sv.mu.Unlock()
+		return p, info, nil
+	}
+	sv.mu.Unlock()
+	pub, _ := SuppressReportWithin(rep, threshold, PublishBudget)
+	sv.mu.Lock()
+	if e != nil && e.rep == rep {
+		if e.pub == nil {
+			e.pub = map[int]*Report{}
+		}
+		e.pub[threshold] = pub
+	}
+	sv.mu.Unlock()
+	return pub, info, nil
 }
 
 // evict drops the least recently used entries beyond maxEntries (sv.mu held).
@@ -365,8 +400,11 @@ func SnapshotRegions(top string) []string {
 
 // TakeSnapshot computes, in one pass as of the last day of month m, the reports of the whole
 // database and of every division down to townships under the data's region, and stores their
-// snapshots (replacing those of the month). It returns the regions stored.
+// snapshots (replacing those of the month): the internal counts and the published form
+// (SuppressReport at threshold 5, each region's report audited on its own). It returns the
+// regions stored.
 func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Query) ([]string, error) {
+	const threshold = 5
 	asOf, err := LastDayOfMonth(month)
 	if err != nil {
 		return nil, err
@@ -388,13 +426,16 @@ func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Qu
 	}
 	reps, regions = append([]*Report{whole}, reps...), append([]string{""}, regions...)
 	for i, rep := range reps {
-		data, err := jsonMarshal(rep.Snapshot())
-		if err != nil {
-			return nil, err
-		}
-		if err := s.PutSnapshot(ctx, actor, store.SnapshotRow{Month: month, Region: regions[i], AsOf: asOf,
-			Records: rep.Totals.Records, Data: data}); err != nil {
-			return nil, err
+		pub, _ := SuppressReportWithin(rep, threshold, 4*PublishBudget)
+		for _, r := range []*Report{rep, pub} {
+			data, err := jsonMarshal(r.Snapshot())
+			if err != nil {
+				return nil, err
+			}
+			if err := s.PutSnapshot(ctx, actor, store.SnapshotRow{Month: month, Region: regions[i], Published: r.Published,
+				AsOf: asOf, Records: rep.Totals.Records, Data: data}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return regions, nil
@@ -406,7 +447,7 @@ func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Qu
 func SnapshotDue(ctx context.Context, s *store.Store, today child.Date) (string, error) {
 	t := time.Date(today.Year(), time.Month(today.Month()), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	month := t.Format("2006-01")
-	if _, err := s.Snapshot(ctx, month, ""); err == nil {
+	if _, err := s.Snapshot(ctx, month, "", false); err == nil {
 		return "", nil
 	} else if store.ErrorCode(err) != store.CodeNotFound {
 		return "", err
@@ -428,10 +469,10 @@ func DailySnapshot(ctx context.Context, s *store.Store, today child.Date, q Quer
 	return month, nil
 }
 
-// LoadTrend reads the snapshots of a region from month from to month to and returns the points
-// of key (see Snapshot.Value), in month order.
-func LoadTrend(ctx context.Context, s *store.Store, regionCode, key, from, to string) ([]TrendPoint, error) {
-	rows, err := s.Snapshots(ctx, regionCode, from, to)
+// LoadTrend reads the snapshots of a region (internal, or the published ones) from month from to
+// month to and returns the points of key (see Snapshot.Value), in month order.
+func LoadTrend(ctx context.Context, s *store.Store, regionCode, key, from, to string, published bool) ([]TrendPoint, error) {
+	rows, err := s.Snapshots(ctx, regionCode, from, to, published)
 	if err != nil {
 		return nil, err
 	}
@@ -458,6 +499,9 @@ func regionOrEmpty(code string) (string, bool) {
 	d, ok := region.Default().Lookup(code)
 	return d.Code, ok
 }
+
+// UnmarshalSnapshot reads a stored snapshot.
+func UnmarshalSnapshot(b []byte, s *Snapshot) error { return json.Unmarshal(b, s) }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 

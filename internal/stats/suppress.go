@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultThreshold is the smallest count published: counts 1–4 are withheld.
@@ -68,15 +69,42 @@ func SuppressTables(tables []*Table, threshold int) ([]*Table, []SuppressionInfo
 // threshold−1 must not become derivable either — the slivers that two groupings of one variable
 // reveal by difference.
 func suppressTables(tables, hidden []*Table, threshold int) ([]*Table, []SuppressionInfo) {
+	return suppressTablesBy(tables, hidden, threshold, time.Time{})
+}
+
+// ErrBudget marks the tables withheld entirely because the suppression ran out of its time
+// budget (SuppressReportWithin).
+var ErrBudget = errors.New("suppression time budget exceeded: everything withheld")
+
+// suppressTablesBy is suppressTables with a deadline (zero: none); see SuppressReportWithin.
+func suppressTablesBy(tables, hidden []*Table, threshold int, deadline time.Time) ([]*Table, []SuppressionInfo) {
 	if threshold <= 0 {
 		threshold = DefaultThreshold
 	}
 	s := newSDC(tables, hidden, threshold)
+	s.deadline = deadline
 	s.primary()
-	s.protectAll()
-	s.prune()
-	s.protectAll() // pruning keeps the audit; this only guards against a solver surprise
+	s.protectAll() // gives up (everything withheld) if the deadline passes
+	s.prune()      // stops, safely, if the deadline passes
+	if !s.late() {
+		s.protectAll() // pruning keeps the audit; this only guards against a solver surprise
+	}
 	return s.results()
+}
+
+// late reports whether the deadline has passed.
+func (s *sdc) late() bool { return !s.deadline.IsZero() && time.Now().After(s.deadline) }
+
+// giveUp withholds every published table entirely (the budget ran out with values exposed).
+func (s *sdc) giveUp() {
+	for ti := 0; ti < s.published; ti++ {
+		if s.bad[ti] == nil {
+			s.bad[ti] = fmt.Errorf("%w: table %q", ErrBudget, s.tables[ti].Key)
+		}
+	}
+	for id := range s.safe {
+		s.safe[id] = true
+	}
 }
 
 // sdcCon is a constraint over value ids: Σ coef·value (= or ≤) 0.
@@ -108,6 +136,7 @@ type sdc struct {
 	cons      []sdcCon
 	consOf    [][]int
 	published int // tables before this index are published, the rest hidden
+	deadline  time.Time
 }
 
 func newSDC(tables, hidden []*Table, threshold int) *sdc {
@@ -592,6 +621,11 @@ func (s *sdc) order() []int {
 // never narrows what an attacker can derive, so a value found safe stays safe and the loop ends.
 func (s *sdc) protectAll() {
 	for rounds := 0; rounds < 100000; rounds++ {
+		if s.late() {
+			// Whether anything is still exposed is unknown: publish nothing.
+			s.giveUp()
+			return
+		}
 		target := -1
 		for _, id := range s.order() {
 			if s.safe[id] {
@@ -846,6 +880,9 @@ func (s *sdc) prune() {
 	}
 	sort.SliceStable(comp, func(i, j int) bool { return s.val[comp[i]] > s.val[comp[j]] })
 	for _, id := range comp {
+		if s.late() {
+			break // every step so far was audited: what is withheld now is safe
+		}
 		s.supp[id] = false
 		affected := map[int]bool{}
 		for _, ci := range s.consOf[id] {

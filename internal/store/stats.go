@@ -31,6 +31,9 @@ func (s *Store) StatsVersion(ctx context.Context) (int64, error) {
 type SnapshotRow struct {
 	Month   string // YYYY-MM
 	Region  string // natural division code; "" = the whole database
+	// Published marks the snapshot of the published report (disclosure control applied): what
+	// those who may not see small counts are shown. Each month has both.
+	Published bool
 	AsOf    child.Date
 	Records int64
 	Data    []byte
@@ -52,17 +55,18 @@ func (s *Store) PutSnapshot(ctx context.Context, actor string, r SnapshotRow) er
 		return errInvalid("月份“" + r.Month + "”无效，应为 YYYY-MM")
 	}
 	return s.inTx(ctx, "保存统计快照", func(t *tx) error {
-		_, err := t.exec(`INSERT INTO stats_snapshots (month, region, as_of, records, data, taken_at, taken_by) VALUES (?, ?, ?, ?, ?, ?, ?)
- ON CONFLICT (month, region) DO UPDATE SET as_of = excluded.as_of, records = excluded.records, data = excluded.data,
+		_, err := t.exec(`INSERT INTO stats_snapshots (month, region, published, as_of, records, data, taken_at, taken_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ ON CONFLICT (month, region, published) DO UPDATE SET as_of = excluded.as_of, records = excluded.records, data = excluded.data,
  taken_at = excluded.taken_at, taken_by = excluded.taken_by`,
-			r.Month, r.Region, int64(r.AsOf), r.Records, string(r.Data), s.d.timeArg(s.instant()), actor)
+			r.Month, r.Region, r.Published, int64(r.AsOf), r.Records, string(r.Data), s.d.timeArg(s.instant()), actor)
 		return err
 	})
 }
 
-// Snapshot returns the snapshot of a month and region (CodeNotFound when none was taken).
-func (s *Store) Snapshot(ctx context.Context, month, region string) (*SnapshotRow, error) {
-	rows, err := s.snapshots(ctx, "WHERE month = ? AND region = ?", month, region)
+// Snapshot returns the snapshot of a month and region, internal or published (CodeNotFound when
+// none was taken).
+func (s *Store) Snapshot(ctx context.Context, month, region string, published bool) (*SnapshotRow, error) {
+	rows, err := s.snapshots(ctx, "WHERE month = ? AND region = ? AND published = ?", month, region, published)
 	if err != nil {
 		return nil, err
 	}
@@ -72,13 +76,13 @@ func (s *Store) Snapshot(ctx context.Context, month, region string) (*SnapshotRo
 	return &rows[0], nil
 }
 
-// Snapshots returns the snapshots of a region from month from to month to (inclusive; "" = no
-// bound), in month order.
-func (s *Store) Snapshots(ctx context.Context, region, from, to string) ([]SnapshotRow, error) {
+// Snapshots returns the snapshots of a region, internal or published, from month from to month
+// to (inclusive; "" = no bound), in month order.
+func (s *Store) Snapshots(ctx context.Context, region, from, to string, published bool) ([]SnapshotRow, error) {
 	if to == "" {
 		to = "9999-99"
 	}
-	return s.snapshots(ctx, "WHERE region = ? AND month >= ? AND month <= ?", region, from, to)
+	return s.snapshots(ctx, "WHERE region = ? AND published = ? AND month >= ? AND month <= ?", region, published, from, to)
 }
 
 // SnapshotMonths lists the months that have a snapshot of any region, newest first.
@@ -103,7 +107,7 @@ func (s *Store) SnapshotMonths(ctx context.Context) ([]string, error) {
 }
 
 func (s *Store) snapshots(ctx context.Context, where string, args ...any) ([]SnapshotRow, error) {
-	rows, err := s.query(ctx, "SELECT month, region, as_of, records, data, taken_at, taken_by FROM stats_snapshots "+where+" ORDER BY month", args...)
+	rows, err := s.query(ctx, "SELECT month, region, published, as_of, records, data, taken_at, taken_by FROM stats_snapshots "+where+" ORDER BY month", args...)
 	if err != nil {
 		return nil, internal("读取统计快照", err)
 	}
@@ -115,7 +119,7 @@ func (s *Store) snapshots(ctx context.Context, where string, args ...any) ([]Sna
 			asOf int64
 			data string
 		)
-		if err := rows.Scan(&r.Month, &r.Region, &asOf, &r.Records, &data, scanTime{&r.TakenAt}, &r.TakenBy); err != nil {
+		if err := rows.Scan(&r.Month, &r.Region, &r.Published, &asOf, &r.Records, &data, scanTime{&r.TakenAt}, &r.TakenBy); err != nil {
 			return nil, internal("读取统计快照", err)
 		}
 		r.AsOf, r.Data = child.Date(asOf), []byte(data)

@@ -48,4 +48,19 @@ var access = map[string]Access{
 	"GET /api/v1/imports/{batch}/rejects": perms(auth.PermChildrenImport),
 
 	"GET /api/v1/audit": perms(auth.PermAuditRead),
+
+	// Statistics (stats.go, campaigns.go): the jurisdiction's figures; MustSuppress decides who
+	// gets them only with disclosure control.
+	"GET /api/v1/stats":                    perms(auth.PermStatsRead),
+	"GET /api/v1/stats/dimensions":         perms(auth.PermStatsRead),
+	"GET /api/v1/stats/tables/{key}":       perms(auth.PermStatsRead),
+	"GET /api/v1/stats/crosstab":           perms(auth.PermStatsRead),
+	"GET /api/v1/stats/trend":              perms(auth.PermStatsRead),
+	"GET /api/v1/stats/snapshots":          perms(auth.PermStatsRead),
+	"GET /api/v1/stats/snapshots/{month}":  perms(auth.PermStatsRead),
+	"GET /api/v1/stats/quality":            perms(auth.PermStatsRead),
+	"GET /api/v1/campaigns":                perms(auth.PermStatsRead),
+	"POST /api/v1/campaigns":               perms(auth.PermChildrenReview),
+	"GET /api/v1/campaigns/{uid}":          perms(auth.PermStatsRead),
+	"GET /api/v1/campaigns/{uid}/progress": perms(auth.PermStatsRead),
 }

@@ -65,6 +65,19 @@ var matrix = map[string]matrixRow{
 	"GET /api/v1/imports/{batch}/rejects":     {Path: "/api/v1/imports/nope/rejects", Roles: "collector,reviewer", Want: 404},
 
 	"GET /api/v1/audit": {Path: "/api/v1/audit", Roles: "auditor", Want: 200},
+
+	"GET /api/v1/stats":                    {Path: "/api/v1/stats?as_of=2025-06-30", Roles: statsRoles, Want: 200},
+	"GET /api/v1/stats/dimensions":         {Path: "/api/v1/stats/dimensions", Roles: statsRoles, Want: 200},
+	"GET /api/v1/stats/tables/{key}":       {Path: "/api/v1/stats/tables/sex?format=xlsx", Roles: statsRoles, Want: 200},
+	"GET /api/v1/stats/crosstab":           {Path: "/api/v1/stats/crosstab?rows=sex&cols=age5", Roles: statsRoles, Want: 200},
+	"GET /api/v1/stats/trend":              {Path: "/api/v1/stats/trend", Roles: statsRoles, Want: 200},
+	"GET /api/v1/stats/snapshots":          {Path: "/api/v1/stats/snapshots", Roles: statsRoles, Want: 200},
+	"GET /api/v1/stats/snapshots/{month}":  {Path: "/api/v1/stats/snapshots/2025-05", Roles: statsRoles, Want: 404},
+	"GET /api/v1/stats/quality":            {Path: "/api/v1/stats/quality", Roles: statsRoles, Want: 200},
+	"GET /api/v1/campaigns":                {Path: "/api/v1/campaigns", Roles: statsRoles, Want: 200},
+	"POST /api/v1/campaigns":               {Path: "/api/v1/campaigns", Body: campaignBody, Roles: "reviewer", Want: 201},
+	"GET /api/v1/campaigns/{uid}":          {Path: "/api/v1/campaigns/nope", Roles: statsRoles, Want: 404},
+	"GET /api/v1/campaigns/{uid}/progress": {Path: "/api/v1/campaigns/nope/progress", Roles: statsRoles, Want: 404},
 }
 
 // matrixUsers: one account per role; the village and district ones in 海勃湾区, the city ones in

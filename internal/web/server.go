@@ -99,6 +99,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
 	s.rosterRoutes()
+	s.statsRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

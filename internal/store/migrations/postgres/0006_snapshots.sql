@@ -5,14 +5,15 @@
 CREATE TABLE stats_snapshots (
     month    TEXT    COLLATE "C" NOT NULL,  -- YYYY-MM, the month counted
     region   TEXT    COLLATE "C" NOT NULL,  -- natural division code; '' = the whole database
+    published BOOLEAN NOT NULL DEFAULT FALSE, -- 1: disclosure control applied (SuppressReport), for those who see only published figures
     as_of    INTEGER NOT NULL,              -- yyyymmdd, the last day of the month
     records  BIGINT  NOT NULL,              -- records counted (totals.records)
     data     TEXT    NOT NULL,              -- stats.Snapshot JSON
     taken_at TIMESTAMPTZ NOT NULL,
     taken_by TEXT    NOT NULL,
-    PRIMARY KEY (month, region)
+    PRIMARY KEY (month, region, published)
 );
-CREATE INDEX stats_snapshots_region ON stats_snapshots (region, month);
+CREATE INDEX stats_snapshots_region ON stats_snapshots (region, published, month);
 
 -- The data version: bumped by every statement that writes children (insert, update,
 -- reclassification, COPY of an import). A sequence, not a row: writers never wait on it.

@@ -5,14 +5,15 @@
 CREATE TABLE stats_snapshots (
     month    TEXT    NOT NULL,              -- YYYY-MM, the month counted
     region   TEXT    NOT NULL,              -- natural division code; '' = the whole database
+    published INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)), -- 1: disclosure control applied (SuppressReport), for those who see only published figures
     as_of    INTEGER NOT NULL,              -- yyyymmdd, the last day of the month
     records  INTEGER NOT NULL,              -- records counted (totals.records)
     data     TEXT    NOT NULL,              -- stats.Snapshot JSON
     taken_at TEXT    NOT NULL,
     taken_by TEXT    NOT NULL,
-    PRIMARY KEY (month, region)
+    PRIMARY KEY (month, region, published)
 );
-CREATE INDEX stats_snapshots_region ON stats_snapshots (region, month);
+CREATE INDEX stats_snapshots_region ON stats_snapshots (region, published, month);
 
 -- The data version: bumped by every write to children (insert, update, reclassification,
 -- import), so that a statistics cache knows when its counts may be out of date.
