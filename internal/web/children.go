@@ -305,6 +305,9 @@ func (s *Server) updateChild(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := readBody(w, r)
+	if err == nil {
+		body, err = s.restoreMasked(r.Context(), r.PathValue("uid"), body)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -106,3 +106,14 @@ it('todayInChina is the date in UTC+8', () => {
   expect(todayInChina(new Date('2025-06-30T17:00:00Z'))).toBe('2025-07-01')
   expect(todayInChina(new Date('2025-06-30T15:59:00Z'))).toBe('2025-06-30')
 })
+
+describe('masked values', () => {
+  it('are left out of the preview and kept for saving', async () => {
+    const { withoutMasked, isMasked } = await import('./record')
+    const r = { name: '王**', id_number: '640104********3711', father: { phone: '138****5678', name: '王强' }, sex: '1' }
+    expect(withoutMasked(r)).toEqual({ father: { name: '王强' }, sex: '1' })
+    expect(isMasked('王**')).toBe(true)
+    expect(isMasked('王小川')).toBe(false)
+    expect(clean(fill(r)).id_number).toBe('640104********3711')
+  })
+})

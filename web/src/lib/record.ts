@@ -182,3 +182,24 @@ export function errorFor(errors: Record<string, string>, path: string): string {
 export function todayInChina(now = new Date()): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
 }
+
+/** isMasked tells a value shown masked by the server (王**, 150302********123X). */
+export function isMasked(v: unknown): boolean {
+  return typeof v === 'string' && v.includes('*')
+}
+
+/** withoutMasked drops masked values, for the live preview: the server restores them only when
+ * the record is saved, and the classification does not depend on them. */
+export function withoutMasked(r: Rec): Rec {
+  const walk = (v: any): any => {
+    if (isMasked(v)) return undefined
+    if (Array.isArray(v) || v === null || typeof v !== 'object') return v
+    const out: Rec = {}
+    for (const [k, x] of Object.entries(v)) {
+      const c = walk(x)
+      if (c !== undefined) out[k] = c
+    }
+    return out
+  }
+  return walk(r)
+}
