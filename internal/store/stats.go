@@ -29,16 +29,16 @@ func (s *Store) StatsVersion(ctx context.Context) (int64, error) {
 // SnapshotRow is one stored monthly statistics snapshot: the counts of a region as of the last
 // day of a month (stats.Snapshot JSON, no personal data).
 type SnapshotRow struct {
-	Month   string // YYYY-MM
-	Region  string // natural division code; "" = the whole database
+	Month  string // YYYY-MM
+	Region string // natural division code; "" = the whole database
 	// Published marks the snapshot of the published report (disclosure control applied): what
 	// those who may not see small counts are shown. Each month has both.
 	Published bool
-	AsOf    child.Date
-	Records int64
-	Data    []byte
-	TakenAt time.Time
-	TakenBy string
+	AsOf      child.Date
+	Records   int64
+	Data      []byte
+	TakenAt   time.Time
+	TakenBy   string
 }
 
 var monthRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
