@@ -156,7 +156,8 @@ type VerifyResult struct {
 }
 
 // VerifyAudit walks the whole audit chain in order and returns the first broken entry as an
-// *audit.Break error.
+// *audit.Break error. The database is read on one goroutine while the entries are hashed on
+// another.
 func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	v := audit.NewVerifier()
 	v.Checkpoints = map[int64]string{}
@@ -175,25 +176,74 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	}
 	rows.Close()
 	res := VerifyResult{Checkpoints: len(v.Checkpoints)}
-	rows, err = s.query(ctx, auditSelect+" ORDER BY seq")
-	if err != nil {
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []audit.Entry, 4)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- s.readAudit(ctx, func(batch []audit.Entry) bool {
+			select {
+			case batches <- batch:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	var broken error
+	for batch := range batches {
+		if broken != nil {
+			continue
+		}
+		for i := range batch {
+			if err := v.Add(&batch[i]); err != nil {
+				broken = err
+				cancel()
+				break
+			}
+			res.LastHash = batch[i].Hash
+		}
+	}
+	res.Entries = v.Checked()
+	if broken != nil {
+		return res, broken
+	}
+	if err := <-readErr; err != nil {
 		return res, internal("读取审计日志", err)
 	}
+	return res, v.Finish()
+}
+
+// readAudit reads the whole trail in seq order and hands it over in batches until emit
+// returns false.
+func (s *Store) readAudit(ctx context.Context, emit func([]audit.Entry) bool) error {
+	rows, err := s.query(ctx, auditSelect+" ORDER BY seq")
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
+	const size = 2048
+	batch := make([]audit.Entry, 0, size)
 	for rows.Next() {
 		e, err := scanAudit(rows.Scan)
 		if err != nil {
-			return res, internal("读取审计日志", err)
+			return err
 		}
-		if err := v.Add(&e); err != nil {
-			res.Entries = v.Checked()
-			return res, err
+		batch = append(batch, e)
+		if len(batch) == size {
+			if !emit(batch) {
+				return ctx.Err()
+			}
+			batch = make([]audit.Entry, 0, size)
 		}
-		res.LastHash = e.Hash
 	}
 	if err := rows.Err(); err != nil {
-		return res, internal("读取审计日志", err)
+		return err
 	}
-	res.Entries = v.Checked()
-	return res, v.Finish()
+	if len(batch) > 0 && !emit(batch) {
+		return ctx.Err()
+	}
+	return nil
 }

@@ -258,6 +258,7 @@ func TestLoginFlow(t *testing.T) {
 	if status, _ := anon.do(t, "GET", "/api/v1/session", ""); status != 401 {
 		t.Errorf("no cookie: %d", status)
 	}
+	e.checkLog(t, col.Password, rev.Password, "wrong", c.cookie)
 }
 
 func TestLockoutAndIdleTimeout(t *testing.T) {
@@ -597,6 +598,17 @@ func TestMaskingRevealAndDepartmentView(t *testing.T) {
 			if f := c.(map[string]any)["Field"].(string); strings.HasPrefix(f, "father") {
 				t.Errorf("education officer sees the change of %s", f)
 			}
+		}
+	}
+	e.checkLog(t, "150302201503101237", "13812345678", "13987654321", "清泉小区3号楼")
+}
+
+// checkLog fails when the server's log holds any of the secrets (ID numbers, phones, passwords).
+func (e *testEnv) checkLog(t *testing.T, secrets ...string) {
+	t.Helper()
+	for _, sec := range secrets {
+		if sec != "" && strings.Contains(e.log.String(), sec) {
+			t.Errorf("the log holds %q:\n%s", sec, e.log)
 		}
 	}
 }
