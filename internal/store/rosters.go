@@ -236,9 +236,10 @@ func (ri *rosterImport) buildIndex(ctx context.Context, rows []RosterRow) error 
 		ri.refs = append(ri.refs, c.id)
 		ri.uids = append(ri.uids, c.UID)
 		switch {
+		case ri.noCache:
 		case len(ri.cache) < rosterCacheMax:
 			ri.cache = append(ri.cache, c)
-		case ri.cache != nil:
+		default:
 			ri.cache = nil // too many: read each child when its row comes
 			ri.noCache = true
 		}
@@ -250,7 +251,7 @@ func (ri *rosterImport) buildIndex(ctx context.Context, rows []RosterRow) error 
 	if len(left) == 0 {
 		return nil
 	}
-	ri.ix = match.NewIndex(left, match.Options{Threshold: ri.opt.Threshold, ReviewBand: ri.opt.ReviewBand, Workers: 1})
+	ri.ix = match.NewIndex(left, match.Options{Threshold: ri.opt.Threshold, ReviewBand: ri.opt.ReviewBand})
 	if len(rows) >= 1000 && len(left) >= 1000 {
 		sample := make([]match.Person, 0, min(len(rows), 20000))
 		for i := range rows {
@@ -403,8 +404,9 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, *
 	return o, &pendingRow{r: r, sr: sr, lead: &r.Record}, nil
 }
 
-// rosterCacheMax bounds the children kept decrypted during a roster import (about 2 kB each).
-const rosterCacheMax = 200_000
+// rosterCacheMax bounds the children kept decrypted during a roster import (about 2 kB each);
+// a variable so that a test can lower it.
+var rosterCacheMax = 200_000
 
 // rosterChunk is the number of roster rows written per transaction.
 const rosterChunk = 500

@@ -240,6 +240,29 @@ func TestRosterImport(t *testing.T) {
 	})
 }
 
+// TestRosterCache imports two rows of one child, with the registry kept decrypted and as on a
+// registry too large for that (each linked row reads its child): the second row sees the first
+// one's change.
+func TestRosterCache(t *testing.T) {
+	for _, limit := range []int{rosterCacheMax, 1} {
+		old := rosterCacheMax
+		rosterCacheMax = limit
+		e := openSQLiteEnv(t)
+		ctx := context.Background()
+		kids := rosterFixture(t, e)
+		idA := rosterID("640104", "20150310", "123")
+		rows := parseRows(t, roster.Education, []string{"姓名", "身份证号", "是否寄宿"}, []string{"王小明", idA, "是"}, []string{"王小明", idA, "是"})
+		res, outs, err := e.ImportRoster(ctx, "clerk", RosterOptions{Department: roster.Education, Roster: "x.csv"}, rows)
+		rosterCacheMax = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Updated != 1 || res.Unchanged != 1 || outs[0].UID != kids["a"].UID || outs[1].UID != kids["a"].UID {
+			t.Errorf("cache limit %d: %+v %+v", limit, res, outs)
+		}
+	}
+}
+
 func TestRosterReview(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
