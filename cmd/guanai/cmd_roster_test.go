@@ -184,6 +184,22 @@ func TestImportRosterEndToEnd(t *testing.T) {
 		t.Errorf("review pairs: %s", out)
 	}
 
+	// The other departments, with their own headers.
+	for _, tc := range []struct{ dept, csv string }{
+		{"police", "姓名,证件号码,居住证编号,发证日期,有效期限\n巴特尔," + idB + ",150302202400017,2024/3/10,2024.03.10至2027.03.10\n"},
+		{"health", "儿童姓名,性别,出生日期,健康管理,随访次数\n巴特尔,男,2014-04-04,在居住地接受,2\n"},
+		{"insurance", "参保人姓名,身份证号,参保状态,参保地,险种\n巴特尔," + idB + ",正常参保,内蒙古自治区乌海市海勃湾区,城乡居民基本医疗保险\n"},
+		{"disability", "姓名,残疾证号,康复情况\n巴特尔," + idB + "42,是：在市残联康复中心训练\n"},
+	} {
+		p := filepath.Join(dir, tc.dept+".csv")
+		os.WriteFile(p, []byte(tc.csv), 0o644)
+		out, stderr, code := run(t, nil, "import", "roster", p, "--dept", tc.dept, "--db", db, "--quiet")
+		var s rosterOut
+		if code != 0 || json.Unmarshal(out, &s) != nil || s.Rows != 1 || s.Updated != 1 || s.Rejected != 0 {
+			t.Errorf("%s roster: exit %d %s %s", tc.dept, code, out, stderr)
+		}
+	}
+
 	// Bad uses get a Chinese message and status 2.
 	for _, args := range [][]string{
 		{"import", "roster", rf, "--db", db},
