@@ -87,7 +87,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// midnight in China.
 	go dailyReclassify(ctx, env, s, log)
 
-	srv := &web.Server{DB: s, Registry: s, Accounts: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
+	srv := &web.Server{DB: s, Registry: s, Accounts: s, Exports: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)

@@ -34,7 +34,9 @@ const (
 	ChildTransit   = "child.transition"
 	ChildHistory   = "child.history"
 	ChildReveal    = "child.reveal"
-	ChildExport    = "child.export"
+	ChildExport    = "child.export"    // a record-level export downloaded
+	ExportRequest  = "export.request"  // a record-level export asked for
+	ExportDecide   = "export.decide"   // approved or rejected by a reviewer
 	ChildBulkRead  = "child.bulk_read" // streaming read of many records (statistics, processing)
 	Import         = "import"
 	StatsRead      = "stats.read"

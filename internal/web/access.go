@@ -49,6 +49,11 @@ var access = map[string]Access{
 
 	"GET /api/v1/audit": perms(auth.PermAuditRead),
 
+	"POST /api/v1/exports":                perms(auth.PermChildrenRead),
+	"GET /api/v1/exports":                 perms(auth.PermChildrenRead),
+	"POST /api/v1/exports/{uid}/decision": perms(auth.PermChildrenReview),
+	"GET /api/v1/exports/{uid}/download":  perms(auth.PermChildrenRead),
+
 	// Statistics (stats.go, campaigns.go): the jurisdiction's figures; MustSuppress decides who
 	// gets them only with disclosure control.
 	"GET /api/v1/stats":                    perms(auth.PermStatsRead),

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,10 +16,12 @@ import (
 	"time"
 
 	"guanai/internal/auth"
+	"guanai/internal/child"
 	"guanai/internal/idcard"
 	"guanai/internal/region"
 	"guanai/internal/rules"
 	"guanai/internal/seal"
+	"guanai/internal/sheet"
 	"guanai/internal/store"
 )
 
@@ -62,7 +66,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	var log bytes.Buffer
-	s := &Server{DB: st, Registry: st, Accounts: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
+	s := &Server{DB: st, Registry: st, Accounts: st, Exports: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	return &testEnv{st: st, srv: s, h: s.Handler(), clock: clock, log: &log}
 }
@@ -616,4 +620,91 @@ func (e *testEnv) checkLog(t *testing.T, secrets ...string) {
 func mustJSONAny(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// TestExportApproval: request → approval by the district reviewer (not oneself, not another
+// district) → one download, watermarked, every step audited.
+func TestExportApproval(t *testing.T) {
+	e := newTestEnv(t)
+	col := e.login(t, e.addUser(t, "col", auth.RoleCollector, "minzheng", "150302003012", false))
+	rev := e.login(t, e.addUser(t, "rev", auth.RoleReviewer, "minzheng", "150302", false))
+	wudaRev := e.login(t, e.addUser(t, "rev2", auth.RoleReviewer, "minzheng", "150304", false))
+	auditor := e.login(t, e.addUser(t, "aud", auth.RoleAuditor, "minzheng", "1503", false))
+	if status, out := col.do(t, "POST", "/api/v1/children", migrantJSON); status != 201 {
+		t.Fatalf("create: %d %v", status, out)
+	}
+	if status, out := col.do(t, "POST", "/api/v1/exports", `{"region":"150302","purpose":" "}`); status != 422 {
+		t.Errorf("no purpose: %d %v", status, out)
+	}
+	status, out := col.do(t, "POST", "/api/v1/exports", `{"region":"150302","region_of":"either","purpose":"入户走访名单"}`)
+	if status != 201 || out["status"] != "pending" {
+		t.Fatalf("request: %d %v", status, out)
+	}
+	uid := out["uid"].(string)
+	download := "/api/v1/exports/" + uid + "/download"
+	decide := "/api/v1/exports/" + uid + "/decision"
+	if rec := col.raw("GET", download, "", false); rec.Code != 403 {
+		t.Errorf("download before approval: %d", rec.Code)
+	}
+	if status, _ := col.do(t, "POST", decide, `{"approve":true}`); status != 403 {
+		t.Errorf("the collector approves: %d", status)
+	}
+	if status, _ := wudaRev.do(t, "POST", decide, `{"approve":true}`); status != 404 {
+		t.Errorf("a reviewer of another district approves: %d", status)
+	}
+	_, list := rev.do(t, "GET", "/api/v1/exports", "")
+	if items := list["items"].([]any); len(items) != 1 {
+		t.Errorf("the reviewer's list: %v", list)
+	}
+	if status, out := rev.do(t, "POST", decide, `{"approve":true,"note":"同意"}`); status != 200 || out["status"] != "approved" {
+		t.Fatalf("approve: %d %v", status, out)
+	}
+	if status, _ := rev.do(t, "POST", decide, `{"approve":false}`); status != 409 {
+		t.Errorf("decided twice: %d", status)
+	}
+	if rec := rev.raw("GET", download, "", false); rec.Code != 404 {
+		t.Errorf("the reviewer downloads the collector's export: %d", rec.Code)
+	}
+	rec := col.raw("GET", download, "", false)
+	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "PK") {
+		t.Fatalf("download: %d %.200s", rec.Code, rec.Body)
+	}
+	rows, err := sheet.Open(writeTemp(t, rec.Body.Bytes()), sheet.ReadOptions{Today: child.NewDate(2025, 6, 30)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		row, err := rows.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if row.Record.IDNumber != "150302201503101237" {
+			t.Errorf("exported ID %q", row.Record.IDNumber)
+		}
+	}
+	rows.Close()
+	if n != 1 {
+		t.Errorf("%d rows exported", n)
+	}
+	if rec := col.raw("GET", download, "", false); rec.Code != 403 {
+		t.Errorf("second download: %d", rec.Code)
+	}
+	_, au := auditor.do(t, "GET", "/api/v1/audit?action=export.", "")
+	_, dl := auditor.do(t, "GET", "/api/v1/audit?action=child.export", "")
+	if au["total"].(float64) != 2 || dl["total"].(float64) != 1 {
+		t.Errorf("export audit: %v / %v", au["total"], dl["total"])
+	}
+}
+
+func writeTemp(t *testing.T, b []byte) string {
+	p := filepath.Join(t.TempDir(), "x.xlsx")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

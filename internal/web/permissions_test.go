@@ -66,6 +66,11 @@ var matrix = map[string]matrixRow{
 
 	"GET /api/v1/audit": {Path: "/api/v1/audit", Roles: "auditor", Want: 200},
 
+	"POST /api/v1/exports":                {Path: "/api/v1/exports", Body: `{"region":"150302","purpose":"核查名单"}`, Roles: "collector,reviewer,officer", Want: 201},
+	"GET /api/v1/exports":                 {Path: "/api/v1/exports", Roles: "collector,reviewer,officer", Want: 200},
+	"POST /api/v1/exports/{uid}/decision": {Path: "/api/v1/exports/none/decision", Body: `{"approve":true}`, Roles: "reviewer", Want: 404},
+	"GET /api/v1/exports/{uid}/download":  {Path: "/api/v1/exports/none/download", Roles: "collector,reviewer,officer", Want: 404},
+
 	"GET /api/v1/stats":                    {Path: "/api/v1/stats?as_of=2025-06-30", Roles: statsRoles, Want: 200},
 	"GET /api/v1/stats/dimensions":         {Path: "/api/v1/stats/dimensions", Roles: statsRoles, Want: 200},
 	"GET /api/v1/stats/tables/{key}":       {Path: "/api/v1/stats/tables/sex?format=xlsx", Roles: statsRoles, Want: 200},

@@ -40,6 +40,8 @@ type Server struct {
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy).
 	TrustProxy bool
+	// Exports handles record-level export requests; without it the routes are absent.
+	Exports Exports
 
 	mux        *http.ServeMux
 	patterns   []string
@@ -82,6 +84,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/session/totp", s.beginTOTP)
 	s.handle("POST /api/v1/session/totp/confirm", s.confirmTOTP)
 	s.handle("GET /api/v1/audit", s.auditList)
+	s.exportRoutes()
 	s.handle("GET /api/v1/meta/codes", s.codes)
 	s.handle("GET /api/v1/regions", s.regionChildren)
 	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
