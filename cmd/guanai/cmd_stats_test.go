@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +179,47 @@ func placeCity(r child.Record, l classifyLine, tot map[string]int, byCounty map[
 			}
 		} else if hukIn {
 			add("key_care", 3, huk)
+		}
+	}
+}
+
+// TestStatsSnapshotCommand takes a month's snapshot by hand with the binary, and refuses months
+// not yet over and malformed ones.
+func TestStatsSnapshotCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "g.db")
+	g := demo.New(5, child.NewDate(2025, 6, 30))
+	recs := make([]child.Record, 120)
+	for i := range recs {
+		recs[i] = g.Child()
+	}
+	book := filepath.Join(dir, "demo.xlsx")
+	f, err := os.Create(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sheet.WriteChildren(f, slices.Values(recs), sheet.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if out, stderr, code := run(t, nil, "import", "children", book, "--db", db, "--quiet"); code != 0 {
+		t.Fatalf("import: %s %s", out, stderr)
+	}
+	out, stderr, code := run(t, nil, "stats", "snapshot", "--db", db, "--month", "2025-05")
+	if code != 0 {
+		t.Fatalf("stats snapshot: %d %s", code, stderr)
+	}
+	var res struct {
+		Month   string `json:"month"`
+		Regions int    `json:"regions"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Month != "2025-05" || res.Regions < 5 {
+		t.Errorf("stats snapshot: %s (%v)", out, err)
+	}
+	for _, args := range [][]string{{"--month", "2025-5"}, {"--month", "2999-01"}, {"extra"}} {
+		_, stderr, code := run(t, nil, append([]string{"stats", "snapshot", "--db", db}, args...)...)
+		if code != 2 || !regexp.MustCompile(`\p{Han}`).Match(stderr) {
+			t.Errorf("stats snapshot %v: exit %d, %s", args, code, stderr)
 		}
 	}
 }

@@ -121,6 +121,9 @@ func ComputeMany(src Source, qs []Query) ([]*Report, error) {
 // (SuppressReportWithin). Sparse reports of small areas are the slow ones.
 var PublishBudget = 3 * time.Second
 
+// MinPublishedRecords is the least number of records a region needs for a published snapshot.
+const MinPublishedRecords = 100
+
 // Service computes and keeps the reports of a registry.
 type Service struct {
 	Store *store.Store
@@ -177,17 +180,19 @@ func (sv *Service) maxStale() time.Duration {
 	return sv.MaxStale
 }
 
-// cacheKey names a query as seen by the principal of ctx (whose jurisdiction bounds it).
+// cacheKey names a query. A report of a region counts only records with an address in it, so
+// every principal whose jurisdiction holds the region sees the same report (the web layer
+// refuses a region outside the jurisdiction): the key is the region's. Only a query of the
+// whole database ("") depends on who asks.
 func cacheKey(ctx context.Context, q Query) string {
 	scope := "*"
-	if p := store.PrincipalFrom(ctx); p != nil {
-		scope = p.Scope
-	}
 	reg := ""
 	if q.Region != "" {
 		if d, ok := region.Default().Lookup(q.Region); ok {
 			reg = d.Code
 		}
+	} else if p := store.PrincipalFrom(ctx); p != nil {
+		scope = p.Scope
 	}
 	c := q.Config
 	return fmt.Sprintf("%s|%s|%s|%d|%d|%d|%v", scope, q.AsOf, reg, c.AgeLimit, c.MigrantMonths, c.LeftBehindMonths, c.CentralUrban)
@@ -315,9 +320,9 @@ func (sv *Service) evict() {
 }
 
 // Warm computes, in one pass, the reports of today for the whole database and for each of the
-// given regions (as the command line sees them: the whole registry), and keeps them, so that the
-// next reads are cache hits. The serve process calls it at start and after writes (WarmLoop).
-// A principal's report is keyed by its jurisdiction and is warmed by its first read.
+// given regions, and keeps them, so that the next reads are cache hits — for every user whose
+// jurisdiction holds the region (see cacheKey). The serve process calls it through Daily and
+// KeepWarm.
 func (sv *Service) Warm(ctx context.Context, today child.Date, regions []string, q Query) error {
 	v, err := sv.Store.StatsVersion(ctx)
 	if err != nil {
@@ -347,6 +352,45 @@ func (sv *Service) Warm(ctx context.Context, today child.Date, regions []string,
 	}
 	sv.evict()
 	return nil
+}
+
+// Daily is what the serve command's daily loop calls: the monthly snapshot when due
+// (DailySnapshot: on the 1st for the month before, or later until it is taken), then today's
+// reports of the whole database and of each district warmed. It returns the month snapshotted,
+// "" when none was due.
+func (sv *Service) Daily(ctx context.Context, today child.Date, q Query) (string, error) {
+	month, err := DailySnapshot(ctx, sv.Store, today, q)
+	if err != nil {
+		return "", err
+	}
+	whole, _, err := sv.Report(ctx, Query{AsOf: today, Config: q.Config})
+	if err != nil {
+		return month, err
+	}
+	return month, sv.Warm(ctx, today, append([]string{whole.Region}, Districts(whole.Region)...), q)
+}
+
+// KeepWarm warms today's reports (Warm, for the whole database and its districts) whenever the
+// registry changed, checking every interval until ctx ends: the serve command runs it in a
+// goroutine so that the dashboard's reads stay cache hits after imports and edits.
+func (sv *Service) KeepWarm(ctx context.Context, interval time.Duration, today func() child.Date, q Query) {
+	last := int64(-1)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if v, err := sv.Store.StatsVersion(ctx); err == nil && v != last {
+			d := today()
+			whole, _, err := sv.Report(ctx, Query{AsOf: d, Config: q.Config})
+			if err == nil && sv.Warm(ctx, d, append([]string{whole.Region}, Districts(whole.Region)...), q) == nil {
+				last = v
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Districts returns the codes of the divisions one level below region (its districts for a
@@ -400,9 +444,11 @@ func SnapshotRegions(top string) []string {
 
 // TakeSnapshot computes, in one pass as of the last day of month m, the reports of the whole
 // database and of every division down to townships under the data's region, and stores their
-// snapshots (replacing those of the month): the internal counts and the published form
-// (SuppressReport at threshold 5, each region's report audited on its own). It returns the
-// regions stored.
+// snapshots (replacing those of the month): the internal counts and, for regions with at least
+// MinPublishedRecords records, the published form (SuppressReport at threshold 5, each region's
+// report audited on its own; a smaller area's published tables would be mostly withheld, and
+// its trend is not shown to those who see only published figures). It returns the regions
+// stored.
 func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Query) ([]string, error) {
 	const threshold = 5
 	asOf, err := LastDayOfMonth(month)
@@ -426,8 +472,12 @@ func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Qu
 	}
 	reps, regions = append([]*Report{whole}, reps...), append([]string{""}, regions...)
 	for i, rep := range reps {
-		pub, _ := SuppressReportWithin(rep, threshold, 4*PublishBudget)
-		for _, r := range []*Report{rep, pub} {
+		forms := []*Report{rep}
+		if rep.Totals.Records >= MinPublishedRecords {
+			pub, _ := SuppressReportWithin(rep, threshold, PublishBudget)
+			forms = append(forms, pub)
+		}
+		for _, r := range forms {
 			data, err := jsonMarshal(r.Snapshot())
 			if err != nil {
 				return nil, err
