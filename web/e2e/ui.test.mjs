@@ -77,7 +77,13 @@ describe('web UI', { concurrency: false }, () => {
     await field(page, 'name').fill('王小川')
     await page.locator('[data-test=sex] .el-radio', { hasText: '男' }).click()
     await setDate(page, '出生日期', birthISO)
+    // A mistyped ID number gets the server's own message under the item, as it is typed.
+    await field(page, 'id_number').fill(childID.slice(0, 17) + (childID[17] === '1' ? '2' : '1'))
+    const idItem = page.locator('.el-form-item.is-error', { hasText: '公民身份号码' })
+    await idItem.locator('.el-form-item__error').waitFor({ timeout: 15_000 })
+    assert.match(await idItem.locator('.el-form-item__error').innerText(), /校验|身份/)
     await field(page, 'id_number').fill(childID)
+    await idItem.waitFor({ state: 'detached', timeout: 15_000 })
     await pickRegion(page, page.locator('[data-test=hukou] .el-cascader').first(), ['宁夏回族自治区', '银川市', '兴庆区'])
     await page.locator('[data-test=co_residents] .el-radio', { hasText: '父母一方' }).click()
     await setDate(page, '离开户籍地日期', leftISO)
