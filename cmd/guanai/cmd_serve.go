@@ -86,6 +86,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// Classification is recomputed every day (RULES.md 重新判定): at start and after each
 	// midnight in China.
 	go dailyReclassify(ctx, env, s, log)
+	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := s.ReloadKeys(); err != nil {
+					log.Error("reload key file", "err", err)
+				}
+			}
+		}
+	}()
 
 	srv := &web.Server{DB: s, Registry: s, Accounts: s, Exports: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
