@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/demo"
 	"guanai/internal/region"
@@ -33,6 +34,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	tlsKey := fs.String("tls-key", "", "TLS 私钥文件（PEM）")
 	insecureHTTP := fs.Bool("insecure-http", false, "允许在非本机地址上以明文 HTTP 提供服务（仅限前置 HTTPS 反向代理时使用）")
 	behindProxy := fs.Bool("behind-proxy", false, "服务位于 HTTPS 反向代理之后：会话 Cookie 标记 Secure，客户端地址取自 X-Forwarded-For")
+	passwordDays := fs.Int("password-max-age", 90, "密码有效期（天），到期须修改；0 表示不过期")
+	mfaAboveVillage := fs.Bool("mfa-above-village", true, "村（社区）以上的账号必须使用动态口令")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "用法: guanai serve [选项]\n\n选项:")
 		fs.PrintDefaults()
@@ -49,6 +52,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if *addr != "" {
 		c.Addr = *addr
+	}
+	if *passwordDays < 0 || *passwordDays > 3650 {
+		return usageError{"--password-max-age 应为 0–3650 天"}
 	}
 	if *demoSize < 0 || *demoSize > 2_000_000 {
 		return usageError{"--demo-size 应为 0–2000000"}
@@ -81,6 +87,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	policy := auth.DefaultPolicy()
+	policy.MaxAge = time.Duration(*passwordDays) * 24 * time.Hour
+	policy.MFAAboveVillage = *mfaAboveVillage
 	// Decode the village level now rather than on the first request.
 	go region.Default().Warm()
 	// Classification is recomputed every day (RULES.md 重新判定): at start and after each
@@ -98,11 +107,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				if err := s.ReloadKeys(); err != nil {
 					log.Error("reload key file", "err", err)
 				}
+				if _, err := s.PurgeSessions(ctx, env.Now().Add(-policy.IdleTimeout)); err != nil && ctx.Err() == nil {
+					log.Error("purge idle sessions", "err", err)
+				}
 			}
 		}
 	}()
 
-	srv := &web.Server{DB: s, Registry: s, Accounts: s, Exports: s, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
+	srv := &web.Server{DB: s, Registry: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)

@@ -280,3 +280,18 @@ func (s *Store) EndUserSessions(ctx context.Context, userID int64, keep string) 
 		return err
 	})
 }
+
+// PurgeSessions deletes the sessions not used since before (idle beyond the timeout): a session
+// that is never used again would otherwise stay in the table.
+func (s *Store) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, "清理会话", func(t *tx) error {
+		res, err := t.exec("DELETE FROM sessions WHERE last_seen < ?", s.d.timeArg(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"guanai/internal/auth"
+)
+
+func TestUsersAndSessions(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := &auth.User{Username: "rev", Name: "审核员", Roles: []string{auth.RoleReviewer}, Department: "minzheng", OrgCode: "150302",
+			PasswordHash: auth.HashPassword("Secret-123"), TOTPSecret: "JBSWY3DPEHPK3PXP", MFAEnrolled: true, RecoveryCodes: []string{"h1", "h2"}}
+		if err := e.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		bad := []struct {
+			name string
+			u    auth.User
+			code string
+		}{
+			{"duplicate", auth.User{Username: "rev", Roles: []string{auth.RoleCollector}, Department: "minzheng"}, CodeConflict},
+			{"administrator plus another role", auth.User{Username: "x", Roles: []string{auth.RoleAuditor, auth.RoleReviewer}, Department: "minzheng"}, CodeInvalid},
+			{"unknown department", auth.User{Username: "y", Roles: []string{auth.RoleCollector}, Department: "army"}, CodeInvalid},
+			{"bad user name", auth.User{Username: "a b", Roles: []string{auth.RoleCollector}, Department: "minzheng"}, CodeInvalid},
+		}
+		for _, tt := range bad {
+			if err := e.CreateUser(ctx, &tt.u); errCode(err) != tt.code {
+				t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+			}
+		}
+		got, err := e.UserByName(ctx, "rev")
+		if err != nil || got.TOTPSecret != "JBSWY3DPEHPK3PXP" || !got.MFAEnrolled || len(got.RecoveryCodes) != 2 || got.Roles[0] != auth.RoleReviewer {
+			t.Fatalf("user %+v %v", got, err)
+		}
+		// The TOTP secret is sealed at rest.
+		var raw []byte
+		if err := e.read.QueryRow("SELECT totp_secret FROM users").Scan(&raw); err != nil || bytes.Contains(raw, []byte("JBSWY3DPEHPK3PXP")) {
+			t.Errorf("totp secret at rest: %q %v", raw, err)
+		}
+		if _, err := e.UserByName(ctx, "nobody"); errCode(err) != CodeNotFound {
+			t.Errorf("unknown user: %v", err)
+		}
+
+		now := e.clock.Now()
+		for i, last := range []time.Time{now.Add(-time.Hour), now} {
+			s := &auth.Session{TokenHash: auth.TokenHash(string(rune('a' + i))), UserID: got.ID, CSRF: "c", CreatedAt: last, LastSeen: last}
+			if err := e.StartSession(ctx, got, s, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := e.PurgeSessions(ctx, now.Add(-30*time.Minute))
+		if err != nil || n != 1 {
+			t.Errorf("purge: %d %v", n, err)
+		}
+		if _, _, err := e.Session(ctx, auth.TokenHash("a")); errCode(err) != CodeNotFound {
+			t.Errorf("idle session kept: %v", err)
+		}
+		if s, u2, err := e.Session(ctx, auth.TokenHash("b")); err != nil || u2.Username != "rev" || s.CSRF != "c" {
+			t.Errorf("live session: %v", err)
+		}
+		if err := e.EndUserSessions(ctx, got.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.Session(ctx, auth.TokenHash("b")); errCode(err) != CodeNotFound {
+			t.Errorf("session after EndUserSessions: %v", err)
+		}
+	})
+}
