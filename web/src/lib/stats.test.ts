@@ -18,7 +18,8 @@ describe('stats tables', () => {
   })
   it('prefers the row totals to a sum', () => {
     expect(rowSums(t)).toEqual([['男', 113], ['女', 74]])
-    expect(rowSums({ ...t, row_totals: null })).toEqual([['男', 113], ['女', 74]])
+    expect(rowSums({ ...t, row_totals: null })).toEqual([['男', 113], ['女', null]])
+    expect(rowSums({ ...t, row_totals: [113, null] })).toEqual([['男', 113], ['女', null]])
   })
   it('renders the table with totals and a dash for a withheld value', () => {
     const r = tableRows(t)

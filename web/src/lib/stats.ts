@@ -39,6 +39,7 @@ export interface Stats {
   by_region?: RegionRow[]
   tables: Record<string, StatTable>
   table_order?: string[]
+  published?: boolean
 }
 
 /** column gives one column of a table by code, as [label, value] pairs of its rows. */
@@ -49,10 +50,15 @@ export function column(t: StatTable | undefined, code: string): [string, number]
   return t.rows.categories.map((r, i) => [r.label, t.cells[i]?.[j] ?? 0])
 }
 
-/** rowSums gives each row's total: the row total when the table has one, else the sum. */
-export function rowSums(t: StatTable | undefined): [string, number][] {
+/** rowSums gives each row's total: the row total when the table has one, else the sum of its
+ * cells; null when it is withheld (a published table suppresses small values). */
+export function rowSums(t: StatTable | undefined): [string, number | null][] {
   if (!t) return []
-  return t.rows.categories.map((r, i) => [r.label, t.row_totals?.[i] ?? t.cells[i].reduce<number>((a, b) => a + (b ?? 0), 0)])
+  return t.rows.categories.map((r, i) => {
+    if (t.row_totals) return [r.label, t.row_totals[i] ?? null]
+    const cells = t.cells[i]
+    return [r.label, cells.some((v) => v === null) ? null : cells.reduce<number>((a, b) => a + (b ?? 0), 0)]
+  })
 }
 
 /** tableRows renders a table as plain rows for the "table" view of a chart. */
