@@ -57,11 +57,15 @@ func TestServeEndToEnd(t *testing.T) {
 	case <-time.After(90 * time.Second):
 		t.Fatalf("server did not start:\n%s", log.String())
 	}
+	// Standard output is copied by another goroutine than standard error: wait for all nine
+	// demo users (printed before the server listens).
 	users := map[string][]string{}
-	for _, line := range strings.Split(cmd.Stdout.(*syncWriter).String(), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) == 6 && f[0] == "demo-user" {
-			users[f[1]] = f
+	for deadline := time.Now().Add(30 * time.Second); len(users) < 9 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, line := range strings.Split(cmd.Stdout.(*syncWriter).String(), "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) == 6 && f[0] == "demo-user" {
+				users[f[1]] = f
+			}
 		}
 	}
 	for _, name := range []string{"collector", "collector2", "reviewer", "officer", "statistician", "oversight", "sysadmin", "secadmin", "auditor"} {
