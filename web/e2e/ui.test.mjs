@@ -178,6 +178,26 @@ describe('web UI', { concurrency: false }, () => {
     assert.equal(await page.locator('[data-test="v-id_number"]').count(), 0)
   })
 
+  test('signing in and moving on works with the keyboard alone', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await ctx.newPage()
+    consoleErrors.keyboard = watchConsole(page)
+    const user = srv.users.collector2
+    await page.goto(srv.base + '/login')
+    await field(page, 'username').focus()
+    await page.keyboard.type(user.username)
+    await page.keyboard.press('Tab')
+    await page.keyboard.type(user.password)
+    await page.keyboard.press('Enter')
+    await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 })
+    // The first Tab reaches the skip link, which moves focus past the navigation.
+    await page.keyboard.press('Tab')
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), '跳到主要内容')
+    await page.keyboard.press('Enter')
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main')
+    await ctx.close()
+  })
+
   test('no page logged an error to the console', () => {
     for (const [user, errs] of Object.entries(consoleErrors)) assert.deepEqual(errs, [], user + "'s pages logged errors")
   })
