@@ -146,13 +146,28 @@ func previewImport(ctx context.Context, rd *sheet.Reader, out *importJSON) error
 		}
 		out.Rows++
 		listProblems(&out.Warnings, row.Warnings())
-		if e := row.Errors(); len(e) > 0 {
+		e := row.Errors()
+		if len(e) == 0 && outOfScope(ctx, &row.Record) {
+			e = []sheet.Problem{{Row: row.Number, Column: sheet.ColumnLabel("residence_address.region_code"), Field: "residence_address.region_code", Code: "out_of_scope", Message: "现居住地和户籍地都不在您的辖区内"}}
+		}
+		if len(e) > 0 {
 			out.Rejected++
 			listProblems(&out.Errors, e)
 		} else {
 			out.Imported++
 		}
 	}
+}
+
+// outOfScope tells a row the import would refuse because the principal could not see the child
+// once written: the store's rule (residence or hukou division in the jurisdiction), asked here so
+// that the preview shows it too.
+func outOfScope(ctx context.Context, r *child.Record) bool {
+	p := store.PrincipalFrom(ctx)
+	if p == nil {
+		return false
+	}
+	return p.Scope == "" || !p.InScope(r.ResidenceAddr.Region()) && !p.InScope(r.HukouAddress.Region())
 }
 
 func (s *Server) runImport(ctx context.Context, imp Importer, who, status string, f multipart.File, name string, rd *sheet.Reader, out *importJSON) error {

@@ -143,3 +143,39 @@ func TestImportUploadRefused(t *testing.T) {
 		t.Errorf("unknown batch: got %d, want 404", status)
 	}
 }
+
+// TestImportPreviewScope: the preview refuses the rows the import will refuse because the
+// child would be outside the user's jurisdiction, so preview and import agree.
+func TestImportPreviewScope(t *testing.T) {
+	e := newTestEnv(t)
+	// A collector of the community where 巴特尔 lives; 张小明 lives and is registered elsewhere.
+	c := e.login(t, e.addUser(t, "village", "collector", "minzheng", "150302008003", false))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
+		r.Header.Set("X-CSRF-Token", c.csrf)
+		e.h.ServeHTTP(w, r)
+	})
+	status, pre, raw := upload(t, h, "/api/v1/imports?dry_run=1", "children.csv", []byte(importCSV))
+	if status != http.StatusOK {
+		t.Fatalf("preview: %d %s", status, raw)
+	}
+	if pre.Rows != 3 || pre.Imported != 1 || pre.Rejected != 2 {
+		t.Fatalf("preview: got %+v, want 1 importable and 2 rejected", pre)
+	}
+	var scoped bool
+	for _, p := range pre.Errors {
+		if p.Row == 4 && p.Code == "out_of_scope" && p.Message != "" {
+			scoped = true
+		}
+	}
+	if !scoped {
+		t.Errorf("preview errors %+v: want row 4 out_of_scope", pre.Errors)
+	}
+	status, got, raw := upload(t, h, "/api/v1/imports", "children.csv", []byte(importCSV))
+	if status != http.StatusOK {
+		t.Fatalf("import: %d %s", status, raw)
+	}
+	if got.Imported != pre.Imported || got.Rejected != pre.Rejected {
+		t.Errorf("import %+v disagrees with its preview %+v", got, pre)
+	}
+}
