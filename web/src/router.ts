@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 import { can, loadSession, session } from './lib/session'
-import { whenUnauthenticated } from './lib/api'
+import { whenSetupRequired, whenUnauthenticated } from './lib/api'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -55,4 +55,8 @@ whenUnauthenticated(() => {
   session.user = null
   const cur = router.currentRoute.value
   if (!cur.meta.public) router.replace({ path: '/login', query: { next: cur.fullPath, expired: '1' } })
+})
+
+whenSetupRequired((code) => {
+  if (router.currentRoute.value.path !== '/account') router.replace({ path: '/account', query: { must: code === 'mfa_setup_required' ? 'mfa' : '1' } })
 })

@@ -21,6 +21,7 @@ export class ApiError extends Error {
 
 let csrfToken = ''
 let onUnauthenticated: (() => void) | null = null
+let onSetupRequired: ((code: string) => void) | null = null
 
 export function setCsrfToken(t: string) {
   csrfToken = t
@@ -30,6 +31,14 @@ export function setCsrfToken(t: string) {
 export function whenUnauthenticated(f: () => void) {
   onUnauthenticated = f
 }
+
+/** whenSetupRequired registers what happens when the server refuses everything until the password
+ * is changed or the second factor set up (403 password_change_required / mfa_setup_required). */
+export function whenSetupRequired(f: (code: string) => void) {
+  onSetupRequired = f
+}
+
+const setupCodes = ['password_change_required', 'mfa_setup_required']
 
 const networkMessage = '无法连接服务器，请检查网络后重试'
 
@@ -57,6 +66,8 @@ const defaultMessages: Record<string, string> = {
   forbidden: '没有权限进行此操作',
   not_found: '没有找到该记录',
   conflict: '记录已被他人修改，请刷新后重试',
+  password_change_required: '请先修改密码',
+  mfa_setup_required: '请先启用动态验证码',
 }
 
 export interface RequestOptions {
@@ -110,6 +121,7 @@ export async function api<T = unknown>(path: string, opt: RequestOptions = {}): 
     if (res.status === 401 && err.code === 'unauthenticated' && path !== '/api/v1/session' && onUnauthenticated) {
       onUnauthenticated()
     }
+    if (res.status === 403 && setupCodes.includes(err.code) && onSetupRequired) onSetupRequired(err.code)
     throw err
   }
   return data as T
