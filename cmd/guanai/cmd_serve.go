@@ -15,6 +15,8 @@ import (
 	"guanai/internal/child"
 	"guanai/internal/demo"
 	"guanai/internal/region"
+	"guanai/internal/rules"
+	"guanai/internal/stats"
 	"guanai/internal/store"
 	"guanai/internal/web"
 )
@@ -94,7 +96,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	go region.Default().Warm()
 	// Classification is recomputed every day (RULES.md 重新判定): at start and after each
 	// midnight in China.
-	go dailyReclassify(ctx, env, s, log)
+	go dailyReclassify(ctx, env, s, log, c.Rules())
+	// Statistics: today's reports of the city and its districts are kept warm after every change,
+	// so that the dashboard reads a kept report rather than computing one.
+	go web.StatsService(s).KeepWarm(ctx, time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
 	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
 	go func() {
 		tick := time.NewTicker(time.Minute)
@@ -150,7 +155,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 // dailyReclassify re-evaluates the records whose answers can change with time, now and then
 // shortly after every midnight (China time), until ctx ends.
-func dailyReclassify(ctx context.Context, env *Env, s *store.Store, log *slog.Logger) {
+func dailyReclassify(ctx context.Context, env *Env, s *store.Store, log *slog.Logger, cfg rules.Config) {
 	for {
 		today := child.DateOf(env.Now().In(chinaTime))
 		res, err := s.Reclassify(ctx, today)
@@ -161,6 +166,13 @@ func dailyReclassify(ctx context.Context, env *Env, s *store.Store, log *slog.Lo
 			log.Error("daily reclassification failed", "err", err)
 		case res.Checked > 0:
 			log.Info("daily reclassification", "as_of", today.String(), "checked", res.Checked, "changed", res.Changed, "queued", res.Queued)
+		}
+		// The monthly statistics snapshot (on the 1st, for the month before; later if the
+		// server was down then) and today's reports.
+		if month, err := web.StatsService(s).Daily(ctx, today, stats.Query{Config: cfg}); err != nil && ctx.Err() == nil {
+			log.Error("daily statistics failed", "err", err)
+		} else if month != "" {
+			log.Info("monthly statistics snapshot taken", "month", month)
 		}
 		now := env.Now().In(chinaTime)
 		next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 5, 0, 0, chinaTime)
