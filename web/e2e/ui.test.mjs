@@ -30,7 +30,24 @@ async function pickRegion(page, picker, names) {
     if (i === names.length - 1) await node.locator('.el-radio').click()
     else await node.click()
   }
+  // The choice is made when the picker shows it; only then close the menu, and wait until it
+  // has gone (on a fast machine the closing transition is still running a moment later).
+  const last = names[names.length - 1]
+  await page.waitForFunction(
+    ([el, name]) => (el.querySelector('input')?.value ?? '').includes(name) || (el.textContent ?? '').includes(name),
+    [await picker.elementHandle(), last],
+    { timeout: 15_000 },
+  )
   await page.keyboard.press('Escape')
+  await popupsClosed(page)
+}
+
+/** popupsClosed waits until no Element Plus popup (date panel, cascader menu) is on screen. */
+async function popupsClosed(page) {
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-popper')].some((el) => {
+    const st = getComputedStyle(el)
+    return st.display !== 'none' && st.visibility !== 'hidden' && el.getBoundingClientRect().width > 0
+  }), null, { timeout: 15_000 })
 }
 
 async function setDate(page, placeholder, value) {
@@ -38,6 +55,8 @@ async function setDate(page, placeholder, value) {
   await input.click()
   await input.fill(value)
   await input.press('Enter')
+  await page.keyboard.press('Escape')
+  await popupsClosed(page)
 }
 
 async function statusOf(page) {
@@ -160,6 +179,9 @@ describe('web UI', { concurrency: false }, () => {
     await page.goto(childURL)
     await page.locator('[data-test="reveal-id_number"]').click()
     await field(page, 'purpose').fill('核实身份')
+    // The purpose field suggests common purposes; leave it so the list closes, as a user would.
+    await field(page, 'purpose').press('Tab')
+    await popupsClosed(page)
     await page.locator('[data-test=reveal-confirm]').click()
     await page.locator('[data-test="v-id_number"]', { hasText: childID }).waitFor()
 
