@@ -15,15 +15,9 @@ import (
 // headerSearchRows is how far down the header row may sit below title and blank rows.
 const headerSearchRows = 30
 
-// ReadOptions set how a roster is read.
-type ReadOptions struct {
-	// Sheet is the worksheet to read; "" the first visible one.
-	Sheet string
-	// Today is the date of the import, for the "not in the future" checks; zero skips them.
-	Today child.Date
-	// Regions is the division table for addresses; nil means region.Default().
-	Regions *region.Table
-}
+// ReadOptions set how a roster is read: the worksheet, the date of the import and the division
+// table, as for the registration template.
+type ReadOptions = sheet.ReadOptions
 
 // Row is one data row of a roster.
 type Row struct {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"guanai/internal/child"
@@ -37,18 +36,10 @@ type Table struct {
 // OpenTable opens the workbook at path (.xlsx, an .xls that is an .xlsx inside, or .csv);
 // sheetName selects a worksheet ("" the first visible one). The Table must be closed.
 func OpenTable(path, sheetName string) (*Table, error) {
-	f, err := os.Open(path)
+	t, f, err := openFile(path, func(f *os.File, size int64, name string) (*Table, error) {
+		return NewTable(f, size, name, sheetName)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sheet: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sheet: %w", err)
-	}
-	t, err := NewTable(f, st.Size(), filepath.Base(path), sheetName)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	t.file = f

@@ -117,22 +117,35 @@ type Reader struct {
 // Open opens the workbook at path (.xlsx, an .xls that is an .xlsx inside, or .csv) and finds
 // its header row. The Reader must be closed.
 func Open(path string, opt ReadOptions) (*Reader, error) {
-	f, err := os.Open(path)
+	r, f, err := openFile(path, func(f *os.File, size int64, name string) (*Reader, error) {
+		return NewReader(f, size, name, opt)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sheet: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sheet: %w", err)
-	}
-	r, err := NewReader(f, st.Size(), filepath.Base(path), opt)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	r.file = f
 	return r, nil
+}
+
+// openFile opens the file at path and hands it to open with its size and base name; the file is
+// closed again when open fails, and otherwise returned for the caller to close with its reader.
+func openFile[T any](path string, open func(f *os.File, size int64, name string) (T, error)) (T, *os.File, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, nil, fmt.Errorf("sheet: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return zero, nil, fmt.Errorf("sheet: %w", err)
+	}
+	v, err := open(f, st.Size(), filepath.Base(path))
+	if err != nil {
+		f.Close()
+		return zero, nil, err
+	}
+	return v, f, nil
 }
 
 // NewReader reads a workbook of size bytes from r (an *os.File, a multipart.File of an upload,

@@ -263,6 +263,13 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.writeRejects(w, r, uid, b.Roster, "导入", b.Headers, rejected)
+}
+
+// writeRejects answers the rejected rows of an import batch (of children or of a roster) as a
+// workbook, or CSV with ?format=csv: the original header and cells plus 错误原因, named after
+// the imported file (fallback when it had no name).
+func (s *Server) writeRejects(w http.ResponseWriter, r *http.Request, uid, file, fallback string, headers []string, rejected []store.RejectedRow) {
 	rows := make([]sheet.RejectRow, len(rejected))
 	for i, rr := range rejected {
 		rows[i] = sheet.RejectRow{Number: rr.Row, Cells: rr.Cells, Reason: joinIssues(rr.Errors)}
@@ -271,15 +278,14 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("format") == "csv" {
 		format, ext, ctype = sheet.CSV, ".csv", "text/csv; charset=utf-8"
 	}
-	base := strings.TrimSuffix(b.Roster, filepath.Ext(b.Roster))
+	base := strings.TrimSuffix(file, filepath.Ext(file))
 	if base == "" {
-		base = "导入"
+		base = fallback
 	}
-	filename := base + "-未导入的行" + ext
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", "attachment; filename=\"rejects"+ext+"\"; filename*=UTF-8''"+url.PathEscape(filename))
-	if err := sheet.WriteRejects(w, b.Headers, rows, sheet.WriteOptions{Format: format}); err != nil && s.Log != nil {
+	w.Header().Set("Content-Disposition", "attachment; filename=\"rejects"+ext+"\"; filename*=UTF-8''"+url.PathEscape(base+"-未导入的行"+ext))
+	if err := sheet.WriteRejects(w, headers, rows, sheet.WriteOptions{Format: format}); err != nil && s.Log != nil {
 		// The header is sent already; the client sees a truncated file.
 		s.Log.Error("write rejects", "batch", uid, "err", err)
 	}

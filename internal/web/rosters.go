@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"guanai/internal/auth"
 	"guanai/internal/child"
@@ -264,24 +263,7 @@ func (s *Server) rosterRejects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rows := make([]sheet.RejectRow, len(rejected))
-	for i, rr := range rejected {
-		rows[i] = sheet.RejectRow{Number: rr.Row, Cells: rr.Cells, Reason: joinIssues(rr.Errors)}
-	}
-	format, ext, ctype := sheet.XLSX, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	if r.URL.Query().Get("format") == "csv" {
-		format, ext, ctype = sheet.CSV, ".csv", "text/csv; charset=utf-8"
-	}
-	base := strings.TrimSuffix(b.Roster, filepath.Ext(b.Roster))
-	if base == "" {
-		base = "名册"
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", "attachment; filename=\"rejects"+ext+"\"; filename*=UTF-8''"+url.PathEscape(base+"-未导入的行"+ext))
-	if err := sheet.WriteRejects(w, b.Headers, rows, sheet.WriteOptions{Format: format}); err != nil && s.Log != nil {
-		s.Log.Error("write roster rejects", "batch", uid, "err", err)
-	}
+	s.writeRejects(w, r, uid, b.Roster, "名册", b.Headers, rejected)
 }
 
 func (s *Server) rosterTemplate(w http.ResponseWriter, r *http.Request) {
