@@ -97,9 +97,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// Classification is recomputed every day (RULES.md 重新判定): at start and after each
 	// midnight in China.
 	go dailyReclassify(ctx, env, s, log, c.Rules())
-	// Statistics: today's reports of the city and its districts are kept warm after every change,
-	// so that the dashboard reads a kept report rather than computing one.
-	go web.StatsService(s).KeepWarm(ctx, time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
+	// Statistics: today's reports of the city and its districts are recomputed after changes, at
+	// most every 10 minutes (the longest a stale report is served; a read after a change starts a
+	// recomputation anyway), so that the dashboard reads a kept report rather than computing one —
+	// with a million records a recomputation costs a core for a minute or more.
+	go web.StatsService(s).KeepWarm(ctx, 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
 	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
 	go func() {
 		tick := time.NewTicker(time.Minute)
