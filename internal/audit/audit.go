@@ -42,6 +42,8 @@ const (
 	StatsRead      = "stats.read"
 	KeyRotate      = "key.rotate"
 	AuditRead      = "audit.read"
+	LeadDraft      = "lead.draft"      // a home-visit lead opened in full to register the child
+	WorklistExport = "worklist.export" // a list of discrepancies or leads downloaded
 )
 
 // CheckpointEvery is how many entries lie between two checkpoints.
