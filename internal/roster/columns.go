@@ -58,6 +58,8 @@ const (
 	kRange               // a validity period: a date, or "起…至…" of which the end counts
 	kRehab               // 康复: 是/否 and/or text
 	kInsured             // 参保状态: 已参保/未参保 as insurance systems write it
+	kToken               // 核查编号: the token of a verification list
+	kResult              // 核查结果: 已核实 / 查无此人
 )
 
 // column is one column of a roster.
@@ -109,6 +111,8 @@ const (
 	kyDisTypes     = "disability_types"
 	kyDisGrade     = "disability_grade"
 	kyRehab        = "rehabilitation"
+	kyToken        = "verification_token"
+	kyResult       = "verification_result"
 )
 
 // identityColumns identify the child in every roster.
@@ -134,6 +138,15 @@ var identityColumns = []column{
 		hint: "是或否：户籍不在本地、随父母在本地居住的儿童"},
 	{key: kyLeftBehind, label: "是否留守儿童", aliases: []string{"留守儿童"}, kind: kBool, hint: "是或否"},
 	{key: kyParentsAway, label: "父母是否外出务工", aliases: []string{"父母外出务工", "父母双方外出务工", "是否父母外出务工"}, kind: kBool, hint: "是或否"},
+}
+
+// verifyColumns are the columns of a verification list (核查名单, see verify.go) that come back
+// with the department's answers; any roster may carry them, no template shows them.
+var verifyColumns = []column{
+	{key: kyToken, label: "核查编号", aliases: []string{"核查号", "核查序号"}, kind: kToken,
+		hint: "民政部门下发核查名单时生成，请勿修改"},
+	{key: kyResult, label: "核查结果", aliases: []string{"核实结果", "核查情况"}, kind: kResult,
+		hint: "已核实（本部门有此人，请填写本部门各列）或 查无此人"},
 }
 
 // studyStatus is 就读状态: DATA.md's 学业状况, with the words schools use read by studyWord.
@@ -235,7 +248,7 @@ func Codes() string {
 // Columns returns the template's column headers of the department: the identity columns and
 // the department's own.
 func (d *Department) Columns() []string {
-	cs := d.all()
+	cs := d.fileColumns()
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.label
@@ -243,9 +256,19 @@ func (d *Department) Columns() []string {
 	return out
 }
 
-// all returns the identity columns followed by the department's own.
-func (d *Department) all() []column {
+// fileColumns returns the identity columns followed by the department's own: a template's.
+func (d *Department) fileColumns() []column {
 	return append(append([]column(nil), identityColumns...), d.columns...)
+}
+
+// all returns what a roster may carry: the template's columns and the verification columns.
+func (d *Department) all() []column {
+	return append(d.fileColumns(), verifyColumns...)
+}
+
+// own reports whether position i of all() is one of the department's own columns.
+func (d *Department) own(i int) bool {
+	return i >= len(identityColumns) && i < len(identityColumns)+len(d.columns)
 }
 
 // headerIndex maps the header keys of a department's columns to their position in all().

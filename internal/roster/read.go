@@ -187,7 +187,7 @@ func (r *Reader) setHeader(num int, cells []sheet.Cell, idx map[string]int) erro
 		}
 		r.pos[i], r.kinds[j] = j, i
 		r.labels[r.cols[i].key] = h
-		if i >= len(identityColumns) {
+		if r.dept.own(i) {
 			own++
 		}
 	}
@@ -242,11 +242,27 @@ func (r *Reader) Next() (Row, error) {
 				blank = false
 			}
 		}
-		if blank || skipRow(child.NormalizeText(vals[r.colIndex(kyName)].Text)) {
+		if blank || skipRow(child.NormalizeText(vals[r.colIndex(kyName)].Text)) || r.unanswered(vals) {
 			continue
 		}
 		return r.row(num, cells, vals), nil
 	}
+}
+
+// unanswered reports whether a row of a verification list came back as it was sent: the token
+// and the prefilled identity, no 核查结果 and none of the department's columns. It is no answer
+// (the department has not checked that child yet) and is skipped, so that it neither links the
+// child as "in the department's roster" nor counts as a reply.
+func (r *Reader) unanswered(vals []sheet.Cell) bool {
+	if strings.TrimSpace(vals[r.colIndex(kyToken)].Text) == "" || strings.TrimSpace(vals[r.colIndex(kyResult)].Text) != "" {
+		return false
+	}
+	for i, v := range vals {
+		if r.dept.own(i) && strings.TrimSpace(v.Text) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // footerPrefixes start the lines under a table that are not children.
@@ -595,6 +611,9 @@ func (p *parser) record() Record {
 	r.Migrant = p.boolean(kyMigrant)
 	r.LeftBehind = p.boolean(kyLeftBehind)
 	r.ParentsAway = p.boolean(kyParentsAway)
+
+	r.VerifyToken = p.token()
+	r.VerifyResult = p.result()
 
 	switch p.dept.Code {
 	case Education:

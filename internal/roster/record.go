@@ -60,6 +60,12 @@ type Record struct {
 	DisabilityTypes []string              `json:"disability_types,omitzero"`
 	DisabilityGrade string                `json:"disability_grade,omitempty"`
 	Rehabilitation  *child.Rehabilitation `json:"rehabilitation,omitempty"`
+
+	// Verification round trip (核查往返): the token (核查编号) of a list civil affairs sent the
+	// department, and the department's answer — VerifyFound (已核实) or VerifyNotFound (查无此人);
+	// "" when the row says nothing but its facts.
+	VerifyToken  string `json:"verification_token,omitempty"`
+	VerifyResult string `json:"verification_result,omitempty"`
 }
 
 // ResidenceCode returns the division code of the residence address, else "".

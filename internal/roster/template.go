@@ -35,27 +35,13 @@ func writeTemplate(w io.Writer, d *Department) error {
 	if err := f.SetSheetName("Sheet1", templateSheet); err != nil {
 		return err
 	}
-	cols := d.all()
+	cols := d.fileColumns()
 	last := columnLetter(len(cols) - 1)
-	textStyle, err := f.NewStyle(&excelize.Style{NumFmt: 49})
+	st, err := newStyles(f)
 	if err != nil {
 		return err
 	}
-	header, err := f.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
-		Border:    []excelize.Border{{Type: "bottom", Color: "999999", Style: 1}}})
-	if err != nil {
-		return err
-	}
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-	if err != nil {
-		return err
-	}
-	example, err := f.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Color: "808080", Italic: true}})
-	if err != nil {
-		return err
-	}
+	textStyle, header, title, example := st.text, st.header, st.title, st.example
 	if err := f.SetColStyle(templateSheet, "A:"+last, textStyle); err != nil {
 		return err
 	}
@@ -93,34 +79,7 @@ func writeTemplate(w io.Writer, d *Department) error {
 		return err
 	}
 	for i, c := range cols {
-		var list []string
-		switch c.kind {
-		case kCode:
-			for _, code := range c.table.Codes() {
-				list = append(list, code.Label)
-			}
-		case kBool:
-			list = []string{"是", "否"}
-		case kSex:
-			list = []string{"男", "女"}
-		case kInsured:
-			list = []string{"已参保", "未参保"}
-		}
-		dv := excelize.NewDataValidation(true)
-		dv.Sqref = fmt.Sprintf("%s3:%s%d", columnLetter(i), columnLetter(i), templateLastRow)
-		if len(list) > 0 {
-			if err := dv.SetDropList(list); err != nil {
-				return err
-			}
-			dv.SetError(excelize.DataValidationErrorStyleWarning, c.label, c.label+"应从下拉列表中选择："+strings.Join(list, "、"))
-		}
-		if h := truncate(c.hint, 250); h != "" {
-			dv.SetInput(truncate(c.label, 30), h)
-		}
-		if len(list) == 0 && c.hint == "" {
-			continue
-		}
-		if err := f.AddDataValidation(templateSheet, dv); err != nil {
+		if err := addValidation(f, templateSheet, c, i, 3, templateLastRow); err != nil {
 			return err
 		}
 	}
@@ -153,6 +112,73 @@ func writeTemplate(w io.Writer, d *Department) error {
 	f.SetActiveSheet(0)
 	_, err = f.WriteTo(w)
 	return err
+}
+
+// styles are the cell styles of a roster workbook.
+type styles struct{ text, header, title, example int }
+
+// newStyles adds the styles of a roster workbook to f: every cell text-formatted (identity and
+// certificate numbers keep their digits), a shaded header, a large title, a grey example.
+func newStyles(f *excelize.File) (styles, error) {
+	var st styles
+	var err error
+	if st.text, err = f.NewStyle(&excelize.Style{NumFmt: 49}); err != nil {
+		return st, err
+	}
+	st.header, err = f.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "999999", Style: 1}}})
+	if err != nil {
+		return st, err
+	}
+	if st.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+		return st, err
+	}
+	st.example, err = f.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Color: "808080", Italic: true}})
+	return st, err
+}
+
+// choices lists the values a column's drop-down offers, nil for free text.
+func choices(c column) []string {
+	var list []string
+	switch c.kind {
+	case kCode:
+		for _, code := range c.table.Codes() {
+			list = append(list, code.Label)
+		}
+	case kBool:
+		list = []string{"是", "否"}
+	case kSex:
+		list = []string{"男", "女"}
+	case kInsured:
+		list = []string{"已参保", "未参保"}
+	case kResult:
+		list = []string{"已核实", "查无此人"}
+	}
+	return list
+}
+
+// addValidation gives column i (0-based) of sheet, rows from to to, the column's drop-down list
+// (a warning, not a refusal: the reader accepts more words than the list) and its rule as the
+// input message.
+func addValidation(f *excelize.File, sheet string, c column, i, from, to int) error {
+	list := choices(c)
+	if len(list) == 0 && c.hint == "" {
+		return nil
+	}
+	dv := excelize.NewDataValidation(true)
+	dv.Sqref = fmt.Sprintf("%s%d:%s%d", columnLetter(i), from, columnLetter(i), to)
+	if len(list) > 0 {
+		if err := dv.SetDropList(list); err != nil {
+			return err
+		}
+		dv.SetError(excelize.DataValidationErrorStyleWarning, c.label, c.label+"应从下拉列表中选择："+strings.Join(list, "、"))
+	}
+	if h := truncate(c.hint, 250); h != "" {
+		dv.SetInput(truncate(c.label, 30), h)
+	}
+	return f.AddDataValidation(sheet, dv)
 }
 
 func truncate(s string, n int) string {
