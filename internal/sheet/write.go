@@ -501,3 +501,25 @@ func setText(t *child.CodeTable, codes []string) string {
 	}
 	return strings.Join(labels, "、")
 }
+
+// WriteTable writes a plain table — a header and rows of text — as a workbook (every cell text,
+// the header frozen, opt.Title above it) or as CSV. widths are the columns' widths in characters
+// (nil: 16 each). Work lists (discrepancies, home-visit leads) are written with it.
+func WriteTable(w io.Writer, header []string, rows iter.Seq[[]string], widths []float64, opt WriteOptions) error {
+	var err error
+	if opt.Format == CSV {
+		err = writeCSV(w, opt.Title, header, rows)
+	} else {
+		if widths == nil {
+			widths = make([]float64, len(header))
+			for i := range widths {
+				widths[i] = 16
+			}
+		}
+		err = writeXLSX(w, &opt, header, rows, widths)
+	}
+	if err != nil {
+		return fmt.Errorf("sheet: write table: %w", err)
+	}
+	return nil
+}

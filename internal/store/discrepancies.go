@@ -109,6 +109,8 @@ type DiscrepancyItem struct {
 	UID           string // the discrepancy (contradictions only)
 	Kind          string
 	Child         string // the child's uid
+	Name          string // the child's name and ID number (the caller masks them)
+	IDNumber      string
 	Department    string
 	Field         string
 	Label         string
@@ -200,7 +202,7 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 	if err := rows.Err(); err != nil {
 		return rep, internal("统计差异", err)
 	}
-	cols := "c.uid, c.res_code, c.hukou_code, c.birth_date"
+	cols := "c.uid, c.res_code, c.hukou_code, c.birth_date, c.brief, CASE WHEN c.brief IS NULL THEN c.record END"
 	if q.Kind == DiscContradiction {
 		cols += ", d.uid, d.department, d.field, d.detail, d.status, d.created_at"
 	}
@@ -214,7 +216,8 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 		it := DiscrepancyItem{Kind: q.Kind, Age: -1}
 		var res, hukou sql.NullString
 		var bd sql.NullInt64
-		dest := []any{&it.Child, &res, &hukou, &bd}
+		var brief, record []byte
+		dest := []any{&it.Child, &res, &hukou, &bd, &brief, &record}
 		var detail []byte
 		if q.Kind == DiscContradiction {
 			dest = append(dest, &it.UID, &it.Department, &it.Field, &detail, &it.Status, scanTime{&it.Created})
@@ -223,6 +226,9 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 			return rep, internal("读取差异", err)
 		}
 		it.ResidenceCode, it.HukouCode = res.String, hukou.String
+		if it.Name, it.IDNumber, err = s.openBrief(it.Child, brief, record); err != nil {
+			return rep, internal("解密差异", err)
+		}
 		if bd.Valid {
 			it.Age = child.Date(bd.Int64).FullYears(q.AsOf)
 		}

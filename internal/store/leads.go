@@ -117,22 +117,44 @@ type LeadQuery struct {
 	Offset     int
 }
 
-// Leads lists leads, oldest first within their division.
-func (s *Store) Leads(ctx context.Context, q LeadQuery) ([]Lead, error) {
+// leadWhere is the WHERE condition of q over leads l, with its arguments.
+func leadWhere(q LeadQuery) (string, []any, error) {
 	prefix := ""
 	if q.Region != "" {
 		p, ok := normalizeRegion(q.Region)
 		if !ok {
-			return nil, errInvalid("行政区划代码“" + q.Region + "”格式不正确")
+			return "", nil, errInvalid("行政区划代码“" + q.Region + "”格式不正确")
 		}
 		prefix = p
 	}
 	if q.Status != "" && q.Status != LeadOpen && q.Status != LeadClosed {
-		return nil, errInvalid("线索状态只能是 open（待走访）或 closed（已办结）")
+		return "", nil, errInvalid("线索状态只能是 open（待走访）或 closed（已办结）")
 	}
-	rows, err := s.query(ctx, `SELECT l.uid FROM leads l WHERE (? = '' OR l.region_code LIKE ?) AND (? = '' OR l.status = ?) AND (? = '' OR l.department = ?)
- ORDER BY l.region_code, l.id LIMIT ? OFFSET ?`, prefix, likeEscape(prefix)+"%", q.Status, q.Status, q.Department, q.Department,
-		clampLimit(q.Limit, 50, 500), max(q.Offset, 0))
+	return "(? = '' OR l.region_code LIKE ?) AND (? = '' OR l.status = ?) AND (? = '' OR l.department = ?)",
+		[]any{prefix, likeEscape(prefix) + "%", q.Status, q.Status, q.Department, q.Department}, nil
+}
+
+// LeadCount counts the leads of q (Limit and Offset aside).
+func (s *Store) LeadCount(ctx context.Context, q LeadQuery) (int, error) {
+	where, args, err := leadWhere(q)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.queryRow(ctx, "SELECT count(*) FROM leads l WHERE "+where, args...).Scan(&n); err != nil {
+		return 0, internal("统计走访线索", err)
+	}
+	return n, nil
+}
+
+// Leads lists leads, oldest first within their division.
+func (s *Store) Leads(ctx context.Context, q LeadQuery) ([]Lead, error) {
+	where, args, err := leadWhere(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, "SELECT l.uid FROM leads l WHERE "+where+" ORDER BY l.region_code, l.id LIMIT ? OFFSET ?",
+		append(args, clampLimit(q.Limit, 50, 500), max(q.Offset, 0))...)
 	if err != nil {
 		return nil, internal("读取走访线索", err)
 	}

@@ -74,6 +74,7 @@ func (s *Server) rosterRoutes() {
 	s.handle("POST /api/v1/discrepancies/{uid}/resolve", s.resolveDiscrepancy)
 	s.handle("GET /api/v1/leads", s.listLeads)
 	s.handle("POST /api/v1/leads/{uid}/outcome", s.leadOutcome)
+	s.worklistRoutes()
 }
 
 func (s *Server) rosters() RosterStore {
@@ -358,23 +359,10 @@ type reviewPairJSON struct {
 // listRosterReviews lists the pairs of the clerical-review band, side by side, masked; pairs
 // whose candidate lies outside the user's jurisdiction are left out.
 func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	rq := store.RosterReviewQuery{Batch: q.Get("batch"), Status: q.Get("status"), Limit: atoiDefault(q.Get("limit"), 50), Offset: atoiDefault(q.Get("offset"), 0)}
-	if v := q.Get("dept"); v != "" {
-		d, err := department(v)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		rq.Department = d.Code
-	}
-	if v := q.Get("min_score"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 1 {
-			s.fail(w, r, &Error{Code: "bad_request", Message: "min_score 应为 0–1 之间的数"})
-			return
-		}
-		rq.MinScore = f
+	rq, err := reviewQuery(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	ps, err := s.rosters().RosterReviews(r.Context(), rq)
 	if err != nil {
@@ -394,7 +382,12 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	total, err := s.worklists().RosterReviewCount(r.Context(), rq)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "total": total})
 }
 
 // decideRosterReview takes {"decision": "accept"|"reject"}.
@@ -483,8 +476,8 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 func discrepancyJSON(rep *store.DiscrepancyReport) map[string]any {
 	items := make([]map[string]any, 0, len(rep.Items))
 	for _, it := range rep.Items {
-		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "department": it.Department, "residence_region": it.ResidenceCode,
-			"hukou_region": it.HukouCode, "age": it.Age}
+		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": maskedName(it.Name), "id_number": maskedIDNumber(it.IDNumber),
+			"department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
 		if it.UID != "" {
 			rec, ros := it.Record, it.Roster
 			if store.Sensitive(it.Field) {
@@ -551,20 +544,10 @@ func toLead(l *store.Lead) leadJSON {
 }
 
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	region, err := scopedRegion(r.Context(), q.Get("region"))
+	lq, err := leadQuery(r.Context(), r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	lq := store.LeadQuery{Region: region, Status: q.Get("status"), Limit: atoiDefault(q.Get("limit"), 50), Offset: atoiDefault(q.Get("offset"), 0)}
-	if v := q.Get("dept"); v != "" {
-		d, err := department(v)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		lq.Department = d.Code
 	}
 	ls, err := s.rosters().Leads(r.Context(), lq)
 	if err != nil {
@@ -575,7 +558,12 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 	for i := range ls {
 		out = append(out, toLead(&ls[i]))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	total, err := s.worklists().LeadCount(r.Context(), lq)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "total": total})
 }
 
 // leadOutcome records a home visit: {"outcome": "registered"|"not_eligible"|"not_found",
