@@ -196,6 +196,9 @@ type engine struct {
 	totals   Totals
 	undet    Counts
 	archived int64
+	// seen is the common prefix of the places of every record counted, determined or not: the
+	// report's division when no determined child places one.
+	seen commonPrefix
 	// allRecords is set when a table counts records outside the migrant and left-behind children.
 	allRecords bool
 }
@@ -241,6 +244,11 @@ func (e *engine) add(r *child.Record, status string) {
 		return
 	}
 	e.totals.Records++
+	if c.resid != "" {
+		e.seen.add(c.resid)
+	} else {
+		e.seen.add(c.hukou)
+	}
 	if c.mm {
 		e.totals.MigrantMonitoring++
 	}
@@ -291,6 +299,9 @@ func (e *engine) merge(o *engine) {
 		e.parents.merge(o.parents)
 	}
 	e.totals.Records += o.totals.Records
+	if o.seen.any {
+		e.seen.add(o.seen.prefix)
+	}
 	e.totals.Counts = addCounts(e.totals.Counts, o.totals.Counts)
 	e.undet = addCounts(e.undet, o.undet)
 	e.archived += o.archived
@@ -392,7 +403,31 @@ func (e *engine) base() string {
 			codes = append(codes, code)
 		}
 	}
+	if len(codes) == 0 && e.seen.any {
+		// Every child counted is undetermined: the division is where the records are.
+		codes = append(codes, e.seen.prefix)
+	}
 	return e.p.commonDivision(codes)
+}
+
+// commonPrefix keeps the longest prefix common to the codes added ("" ones skipped).
+type commonPrefix struct {
+	prefix string
+	any    bool
+}
+
+func (c *commonPrefix) add(code string) {
+	switch {
+	case code == "":
+	case !c.any:
+		c.prefix, c.any = code, true
+	default:
+		k := 0
+		for k < len(c.prefix) && k < len(code) && c.prefix[k] == code[k] {
+			k++
+		}
+		c.prefix = c.prefix[:k]
+	}
 }
 
 // report finishes the counts into a Report.

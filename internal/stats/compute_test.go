@@ -539,3 +539,27 @@ func TestParentAwayMirrorsRules(t *testing.T) {
 		t.Fatalf("only %d records checked", checked)
 	}
 }
+
+// TestWholeDatabaseOfUndeterminedChildren: when no child is determined yet (the first days of
+// collection), the report is still about the division the records lie in, not the country.
+func TestWholeDatabaseOfUndeterminedChildren(t *testing.T) {
+	var recs []child.Record
+	for _, village := range []string{"150302003012", "150302003013", "150302004001"} {
+		recs = append(recs, child.Record{Name: "测试", BirthDate: child.NewDate(2016, 5, 1), ResidenceAddr: &child.Address{RegionCode: village}})
+	}
+	for _, w := range []int{1, 2} {
+		rep, err := Compute(Records(recs), Query{AsOf: genDate, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Totals.Records != 3 || rep.Totals.MigrantMonitoring+rep.Totals.LeftBehind != 0 || rep.Undetermined.MigrantMonitoring == 0 {
+			t.Fatalf("workers %d: totals %+v undetermined %+v", w, *rep.Totals, *rep.Undetermined)
+		}
+		if rep.Region != "150302" {
+			t.Errorf("workers %d: region %q (%s), want 150302 海勃湾区", w, rep.Region, rep.RegionName)
+		}
+		if div := rep.Table("division"); div.NumRows() > 10 {
+			t.Errorf("workers %d: the division table lists %d divisions", w, div.NumRows())
+		}
+	}
+}
