@@ -107,10 +107,10 @@ func (s *Store) saveUser(t *tx, u *auth.User) error {
 	u.UpdatedAt = s.instant()
 	_, err = t.exec(`UPDATE users SET name = ?, department = ?, org_code = ?, roles = ?, password_hash = ?,
  password_changed_at = ?, password_history = ?, must_change_password = ?, mfa_enrolled = ?, totp_secret = ?,
- totp_pending = ?, totp_last_step = ?, recovery_codes = ?, failed_logins = ?, locked_until = ?, last_login_at = ?,
+ totp_pending = ?, totp_last_step = CASE WHEN totp_last_step > ? THEN totp_last_step ELSE ? END, recovery_codes = ?, failed_logins = ?, locked_until = ?, last_login_at = ?,
  disabled = ?, updated_at = ? WHERE id = ?`,
 		u.Name, u.Department, u.OrgCode, joinSet(u.Roles), u.PasswordHash, s.d.timeArg(u.PasswordChangedAt), string(hist),
-		u.MustChangePassword, u.MFAEnrolled, secret, pending, u.TOTPLastStep, string(rec), u.FailedLogins,
+		u.MustChangePassword, u.MFAEnrolled, secret, pending, u.TOTPLastStep, u.TOTPLastStep, string(rec), u.FailedLogins,
 		s.d.timeArg(u.LockedUntil), s.d.timeArg(u.LastLoginAt), u.Disabled, s.d.timeArg(u.UpdatedAt), u.ID)
 	return err
 }
@@ -229,6 +229,37 @@ func (s *Store) StartSession(ctx context.Context, u *auth.User, sess *auth.Sessi
 			return err
 		}
 		return s.appendAudit(t, audit.LoginSuccess, "user:"+u.Username, detail)
+	})
+}
+
+// ClaimTOTPStep records that the time step of a TOTP code was used, if no other login used it
+// or a later one since the user was read (prev is the step read then). Two logins racing
+// with the same code both pass the check against what they read; only one of them claims the
+// step here, and the other is refused as a replay.
+func (s *Store) ClaimTOTPStep(ctx context.Context, userID, prev, step int64) error {
+	return s.claim(ctx, "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step = ?", step, userID, prev)
+}
+
+// ClaimRecoveryCode records that a recovery code was used, leaving rest, if the user's codes are
+// still prev (the ones read): the same race as ClaimTOTPStep, for recovery codes.
+func (s *Store) ClaimRecoveryCode(ctx context.Context, userID int64, prev, rest []string) error {
+	p, _ := json.Marshal(nonNilStrings(prev))
+	r, _ := json.Marshal(nonNilStrings(rest))
+	return s.claim(ctx, "UPDATE users SET recovery_codes = ? WHERE id = ? AND recovery_codes = ?", string(r), userID, string(p))
+}
+
+func (s *Store) claim(ctx context.Context, query string, args ...any) error {
+	return s.inTx(ctx, "核验动态口令", func(t *tx) error {
+		res, err := t.exec(query, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return &Error{Code: CodeConflict, Message: "该口令刚刚已被使用过，请输入验证器上的最新口令"}
+		}
+		return nil
 	})
 }
 

@@ -70,3 +70,44 @@ func TestUsersAndSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestSecondFactorClaims: of two logins that read the user at the same moment and present the
+// same code, one claims it and the other is refused; a save carrying the older step does not
+// undo the claim.
+func TestSecondFactorClaims(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := &auth.User{Username: "col", Name: "儿童主任", Roles: []string{auth.RoleCollector}, Department: "minzheng", OrgCode: "150302003012",
+			PasswordHash: auth.HashPassword("Secret-123"), TOTPSecret: "JBSWY3DPEHPK3PXP", MFAEnrolled: true, TOTPLastStep: 100,
+			RecoveryCodes: []string{"h1", "h2"}}
+		if err := e.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := e.UserByName(ctx, "col")
+		b, _ := e.UserByName(ctx, "col")
+		if err := e.ClaimTOTPStep(ctx, a.ID, a.TOTPLastStep, 101); err != nil {
+			t.Fatalf("first claim: %v", err)
+		}
+		if err := e.ClaimTOTPStep(ctx, b.ID, b.TOTPLastStep, 101); errCode(err) != CodeConflict {
+			t.Errorf("second claim of the same step: %v", err)
+		}
+		// The refused login saves its failure with the step it read: the claim stands.
+		b.FailedLogins++
+		if err := e.UpdateUser(ctx, b, Event{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.UserByName(ctx, "col"); got.TOTPLastStep != 101 || got.FailedLogins != 1 {
+			t.Errorf("after the failed login: step %d failures %d", got.TOTPLastStep, got.FailedLogins)
+		}
+
+		if err := e.ClaimRecoveryCode(ctx, a.ID, a.RecoveryCodes, []string{"h2"}); err != nil {
+			t.Fatalf("first recovery claim: %v", err)
+		}
+		if err := e.ClaimRecoveryCode(ctx, b.ID, b.RecoveryCodes, []string{"h2"}); errCode(err) != CodeConflict {
+			t.Errorf("second claim of the same recovery code: %v", err)
+		}
+		if got, _ := e.UserByName(ctx, "col"); len(got.RecoveryCodes) != 1 || got.RecoveryCodes[0] != "h2" {
+			t.Errorf("recovery codes %v", got.RecoveryCodes)
+		}
+	})
+}

@@ -708,3 +708,35 @@ func writeTemp(t *testing.T, b []byte) string {
 	}
 	return p
 }
+
+// TestTOTPRaceOnce: the same code sent by several logins at the same moment opens one session.
+// Each login checks the code against the user it read before any of them saved; the store's
+// claim of the time step is what lets only one through.
+func TestTOTPRaceOnce(t *testing.T) {
+	e := newTestEnv(t)
+	rev := e.addUser(t, "rev", auth.RoleReviewer, "minzheng", "150302", false)
+	code := e.code(t, rev)
+	body := `{"username":"rev","password":"` + rev.Password + `","totp":"` + code + `"}`
+	const n = 6
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			status, _ := (&client{e: e}).do(t, "POST", "/api/v1/session", body)
+			statuses <- status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	ok := 0
+	for s := range statuses {
+		if s == 200 {
+			ok++
+		} else if s != 401 && s != 423 { // refused, or refused and locked after five failures
+			t.Errorf("status %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d logins with the same code succeeded, want 1", ok, n)
+	}
+}

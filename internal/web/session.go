@@ -19,6 +19,8 @@ type Accounts interface {
 	UserByName(ctx context.Context, username string) (*auth.User, error)
 	UpdateUser(ctx context.Context, u *auth.User, ev store.Event) error
 	StartSession(ctx context.Context, u *auth.User, sess *auth.Session, detail any) error
+	ClaimTOTPStep(ctx context.Context, userID, prev, step int64) error
+	ClaimRecoveryCode(ctx context.Context, userID int64, prev, rest []string) error
 	Session(ctx context.Context, tokenHash string) (*auth.Session, *auth.User, error)
 	TouchSession(ctx context.Context, tokenHash string, at time.Time) error
 	EndSession(ctx context.Context, tokenHash string, ev store.Event) error
@@ -304,12 +306,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 				failure("totp", &Error{Code: "bad_totp", Message: "动态口令不正确或已使用过，请输入验证器上的最新口令"})
 				return
 			}
+			if err := s.Accounts.ClaimTOTPStep(ctx, u.ID, u.TOTPLastStep, step); err != nil {
+				s.reload(ctx, &u)
+				failure("totp_replay", &Error{Code: "bad_totp", Message: "动态口令不正确或已使用过，请输入验证器上的最新口令"})
+				return
+			}
 			u.TOTPLastStep = step
 			method = "totp"
 		case strings.TrimSpace(req.RecoveryCode) != "":
 			rest, ok := auth.UseRecoveryCode(u.RecoveryCodes, req.RecoveryCode)
 			if !ok {
 				failure("recovery_code", &Error{Code: "bad_totp", Message: "恢复码不正确或已使用过"})
+				return
+			}
+			if err := s.Accounts.ClaimRecoveryCode(ctx, u.ID, u.RecoveryCodes, rest); err != nil {
+				s.reload(ctx, &u)
+				failure("recovery_code_replay", &Error{Code: "bad_totp", Message: "恢复码不正确或已使用过"})
 				return
 			}
 			u.RecoveryCodes = rest
@@ -329,6 +341,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil || s.SecureCookies})
 	writeJSON(w, http.StatusOK, s.sessionJSON(&current{sess: sess, user: u}))
+}
+
+// reload reads *u again after another login changed it (a claimed code), so that recording
+// this login's failure does not write back what the other one used up.
+func (s *Server) reload(ctx context.Context, u **auth.User) {
+	if fresh, err := s.Accounts.UserByName(ctx, (*u).Username); err == nil {
+		*u = fresh
+	}
 }
 
 func (s *Server) lockedError(u *auth.User) *Error {
