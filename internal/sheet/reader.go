@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -294,7 +295,7 @@ func (r *Reader) Next() (Row, error) {
 				}
 			}
 		}
-		if blank || skipRow(vals[cName].text) {
+		if blank || SkipRow(vals[cName].text, firstText(cells)) {
 			continue
 		}
 		return r.row(num, cells, &vals), nil
@@ -304,21 +305,45 @@ func (r *Reader) Next() (Row, error) {
 // footerPrefixes start the lines under a table that are not children.
 var footerPrefixes = []string{"填表人", "填报人", "审核人", "负责人", "制表人", "统计人", "联系电话", "注：", "注:", "说明：", "说明:", "备注："}
 
-// skipRow reports the rows that are not children, by their 姓名 cell.
-func skipRow(name string) bool {
-	if strings.Contains(name, "示例") {
+// totalWords name the total lines of a table.
+var totalWords = []string{"合计", "总计", "小计"}
+
+// SkipRow reports the rows of a table that are not a child: the template's example (姓名 marked
+// 示例), a total line (合计, 总计, 小计) and the signature lines under a table (填表人：…,
+// 审核人：…), recognised by the 姓名 cell or by the row's first non-empty cell — forms put 合计
+// and 填表人 in the 序号 column as often as under 姓名. Both texts are cleaned cells; first is
+// "" when the row has none besides the name.
+func SkipRow(name, first string) bool {
+	if strings.Contains(name, "示例") || slices.Contains(totalWords, name) {
 		return true
 	}
-	switch name {
-	case "合计", "总计", "小计":
-		return true
+	first = strings.Map(func(r rune) rune {
+		if isBlank(r) {
+			return -1
+		}
+		return r
+	}, first)
+	for _, w := range totalWords {
+		if strings.HasPrefix(first, w) {
+			return true
+		}
 	}
 	for _, p := range footerPrefixes {
-		if strings.HasPrefix(name, p) {
+		if strings.HasPrefix(name, p) || strings.HasPrefix(first, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// firstText is the first non-empty cell of a row, cleaned.
+func firstText(cells []cell) string {
+	for _, c := range cells {
+		if t := cleanCell(c.text); t != "" {
+			return t
+		}
+	}
+	return ""
 }
 
 // row reads one data row.

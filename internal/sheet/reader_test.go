@@ -97,7 +97,12 @@ func TestUnknownColumnsAndSkippedRows(t *testing.T) {
 		"2,张小明（示例）,男,2015-03-10,,,\n" +
 		"3,,,,,这一行只有备注,\n" +
 		"4,合计,,,,,\n" +
-		"填表人：王芳,填表人：王芳,,,,,\n"
+		"填表人：王芳,填表人：王芳,,,,,\n" +
+		// The total and signature lines where forms often put them: in the 序号 column.
+		"合计,2人,,,,,\n" +
+		"合　计：,,,,,,\n" +
+		"填表人：王芳,,,审核人：李强,,,\n" +
+		",,,,审核人：李强,,\n"
 	r, rows := readAll(t, []byte(text), "a.csv")
 	if r.HeaderRow() != 4 {
 		t.Errorf("header row %d, want 4", r.HeaderRow())
