@@ -1,5 +1,6 @@
 // The division tree (/api/v1/regions): codes of 2, 4, 6, 9 and 12 digits, each level a prefix
 // of the next.
+import { reactive } from 'vue'
 import { api } from './api'
 
 export interface Division {
@@ -43,4 +44,34 @@ export function fullName(code: string): Promise<string> {
     names.set(code, p)
   }
   return p
+}
+
+const short = new Map<string, Promise<string>>()
+
+/** shortName is the division's own name (黄河社区居委会), for lists that name many divisions. */
+export function shortName(code: string): Promise<string> {
+  if (!code) return Promise.resolve('')
+  let p = short.get(code)
+  if (!p) {
+    p = api<{ division: { name: string } }>('/api/v1/regions/' + encodeURIComponent(code))
+      .then((r) => r.division.name || code)
+      .catch(() => code)
+    short.set(code, p)
+  }
+  return p
+}
+
+/** nameBook is a reactive code → name table for a page: want() asks for the names of codes not
+ * yet known; until they arrive a code stands for itself. */
+export function nameBook(full = false) {
+  const names = reactive<Record<string, string>>({})
+  function want(codes: (string | undefined | null)[]) {
+    for (const c of codes) {
+      if (!c || c in names) continue
+      names[c] = c
+      ;(full ? fullName(c) : shortName(c)).then((n) => (names[c] = n))
+    }
+  }
+  const name = (c: string | undefined | null) => (c ? names[c] ?? c : '')
+  return { names, want, name }
 }
