@@ -220,6 +220,113 @@ describe('web UI', { concurrency: false }, () => {
     await ctx.close()
   })
 
+  // A roster of the collector's village: one child of the registry by ID number, one near match
+  // (the same birth date and sex, one character of the name changed, nothing else) that the
+  // matcher leaves to a person, and one unknown migrant child who becomes a home-visit lead.
+  const leadBirth = new Date(today)
+  leadBirth.setUTCFullYear(today.getUTCFullYear() - 8)
+  const leadBirthISO = leadBirth.toISOString().slice(0, 10)
+  const leadID = idNumber('620602', leadBirthISO.replaceAll('-', ''), 21, 1)
+
+  test('a reviewer uploads an education roster, accepts the near match and sees the discrepancy reports', async () => {
+    const collector = await as('collector', { width: 375, height: 812 })
+    const village = (await collector.evaluate(async () => (await fetch('/api/v1/session')).json())).user.org_unit.code
+    const page = await as('reviewer')
+    await page.goto(srv.base + '/')
+    // The reviewer finds two children of the village in full (reveals are audited, with a purpose).
+    const kids = await page.evaluate(async (village) => {
+      const s = await (await fetch('/api/v1/session')).json()
+      const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }
+      const list = await (await fetch('/api/v1/children?limit=50&age_min=7&age_max=14&region=' + village)).json()
+      const reveal = async (uid, field) =>
+        (await (await fetch(`/api/v1/children/${uid}/reveal`, { method: 'POST', headers: h, body: JSON.stringify({ field, purpose: '部门名册比对测试' }) })).json()).value
+      let exact = null
+      let near = null
+      for (const c of list.items) {
+        if (!c.sex || !c.birth_date || !c.id_number) continue
+        const name = await reveal(c.uid, 'name')
+        if (!exact) exact = { ...c, name, id: await reveal(c.uid, 'id_number') }
+        else if ([...name].length === 3) near = { ...c, name }
+        if (exact && near) break
+      }
+      return { exact, near }
+    }, village)
+    assert.ok(kids.exact && kids.near, 'two children of the village: ' + JSON.stringify(kids))
+    const sex = (c) => (c.sex === '1' ? '男' : '女')
+    const nearName = kids.near.name.slice(0, 2) + (kids.near.name.endsWith('晓') ? '岚' : '晓')
+    const csv = '\ufeff姓名,性别,出生日期,公民身份号码,户籍地区划代码,现居住地区划代码,是否随迁子女,学校名称,年级\n' +
+      `${kids.exact.name},${sex(kids.exact)},${kids.exact.birth_date},${kids.exact.id},,,,海北实验小学,四年级\n` +
+      `${nearName},${sex(kids.near)},${kids.near.birth_date},,,,,海北实验小学,三年级\n` +
+      `刘小北,男,${leadBirthISO},${leadID},620602,${village},是,海北实验小学,二年级\n`
+
+    await page.goto(srv.base + '/rosters')
+    await page.locator('[data-test=roster-dept]').click()
+    await page.locator('.el-select-dropdown__item', { hasText: '教育' }).click()
+    await popupsClosed(page)
+    await page.locator('[data-test=roster-file]').setInputFiles({ name: '教育名册.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.locator('[data-test=roster-send]').click()
+    const result = page.locator('[data-test=roster-result]')
+    await result.waitFor({ timeout: 60_000 })
+    const count = async (k) => Number(await result.locator(`[data-test=count-${k}] dd`).innerText())
+    assert.equal(await count('rows'), 3)
+    assert.equal(await count('rejected'), 0)
+    assert.equal(await count('review'), 1, 'the near match waits for a person')
+    assert.equal(await count('leads'), 1, 'the unknown migrant child is a lead')
+
+    // The pair, side by side: the birth date agrees, the name is near.
+    await page.locator('[data-test=to-review]').click()
+    await page.waitForURL(/\/rosters\/review\?batch=/)
+    const pair = page.locator('.pair')
+    await pair.first().waitFor()
+    assert.equal(await pair.count(), 1)
+    assert.equal((await pair.locator('[data-test=agree-birth_date]').innerText()).trim(), '一致')
+    assert.equal((await pair.locator('[data-test=agree-name]').innerText()).trim(), '相近')
+    assert.equal((await pair.locator('[data-test=agree-id_number]').innerText()).trim(), '缺失')
+    assert.match(await pair.locator('[data-test=pair-score]').innerText(), /\d+(\.\d)?%/)
+    await pair.locator('[data-test=pair-accept]').click()
+    await pair.waitFor({ state: 'detached' })
+    await page.locator('.el-empty', { hasText: '没有待复核的名册行' }).waitFor()
+    const left = await page.evaluate(async () => (await (await fetch('/api/v1/roster-reviews?status=accepted')).json()).items.length)
+    assert.equal(left, 1, 'the pair is accepted')
+
+    // The discrepancy reports: the education kinds are counted, the police one waits for a roster.
+    await page.goto(srv.base + '/discrepancies')
+    const noSchool = page.locator('[data-test=kind-no_school]')
+    await noSchool.waitFor()
+    assert.match(await noSchool.innerText(), /\d+\s*人/)
+    assert.match(await page.locator('[data-test=kind-no_residence_permit]').innerText(), /尚未导入公安名册/)
+    await noSchool.click()
+    await page.waitForURL(/kind=no_school/)
+    await page.locator('[data-test=disc-items] .el-table__row').first().waitFor()
+    assert.ok(await page.locator('[data-test=disc-export]').isVisible(), 'the list can be exported')
+  })
+
+  test("a collector registers the lead's child on a phone from the prefilled form, and the lead is closed", async () => {
+    const page = await as('collector', { width: 375, height: 812 })
+    await page.goto(srv.base + '/leads')
+    const card = page.locator('[data-test=leads-cards] li', { hasText: leadBirthISO })
+    await card.waitFor()
+    assert.match(await card.innerText(), /随迁子女/)
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth)
+    assert.ok(wide <= 375, 'the leads page is ' + wide + ' px wide on a 375-px screen')
+    await card.locator('[data-test=lead-register-card]').click()
+    await page.waitForURL(/\/children\/new\?lead=/)
+    await page.locator('[data-test=from-lead]').waitFor()
+    await page.waitForFunction(() => document.querySelector('input[name="id_number"]')?.value !== '')
+    assert.equal(await field(page, 'name').inputValue(), '刘小北')
+    assert.equal(await field(page, 'id_number').inputValue(), leadID)
+    await page.locator('[data-test=co_residents] .el-radio', { hasText: '父母双方' }).click()
+    await page.locator('[data-test=save-draft]').click()
+    await page.waitForURL(/\/children\/(?!new)[^/?]+$/, { timeout: 15_000 })
+    const uid = page.url().split('/').pop()
+    await page.locator('.el-message', { hasText: '走访线索已处理' }).waitFor()
+    await page.goto(srv.base + '/leads?status=closed')
+    const closed = page.locator('[data-test=leads-cards] li', { hasText: leadBirthISO })
+    await closed.waitFor()
+    assert.match(await closed.innerText(), /已登记/)
+    assert.equal(await closed.locator(`a[href="/children/${uid}"]`).count(), 1, 'the closed lead links the new record')
+  })
+
   test('no page logged an error to the console', () => {
     for (const [user, errs] of Object.entries(consoleErrors)) assert.deepEqual(errs, [], user + "'s pages logged errors")
   })
