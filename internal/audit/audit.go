@@ -38,6 +38,7 @@ const (
 	ExportRequest  = "export.request"  // a record-level export asked for
 	ExportDecide   = "export.decide"   // approved or rejected by a reviewer
 	ChildBulkRead  = "child.bulk_read" // streaming read of many records (statistics, processing)
+	VerifyExport   = "verify.export"   // a verification list made or downloaded for a department (detail: step, count)
 	Import         = "import"
 	StatsRead      = "stats.read"
 	KeyRotate      = "key.rotate"

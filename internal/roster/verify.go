@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -344,4 +345,19 @@ func verifyHelp(f *excelize.File, st styles, d *Department, cols []column, prefi
 		}
 	}
 	return nil
+}
+
+// VerificationTitle is the first row of a list's file: the place, the department and what
+// children the list holds.
+func VerificationTitle(d *Department, place, selection string) string {
+	if place == "" {
+		place = "全部辖区"
+	}
+	return place + " " + d.Label + "核查名单（" + selection + "）"
+}
+
+// VerificationWatermark is the second row: who exported the list and when, and what it may be
+// used for.
+func VerificationWatermark(who string, at time.Time) string {
+	return "导出人：" + who + "　导出时间：" + at.Format("2006-01-02 15:04") + "　仅用于核查，不得外传"
 }

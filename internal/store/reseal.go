@@ -82,6 +82,41 @@ func resealTargets() []resealTarget {
 				return k, [][]byte{sec, pend}, []string{aadTOTP(k[0]), aadTOTPPending(k[0])}, err
 			},
 			update: []string{"UPDATE users SET totp_secret = ? WHERE id = ?", "UPDATE users SET totp_pending = ? WHERE id = ?"}},
+		// Department rosters (0004): the rows as read, the cells and issues of rejected rows, the
+		// discrepancies' values and notes, the leads' notes; the verification lists' notes (0009).
+		{name: "roster_rows", sel: "SELECT r.id, b.uid, r.row_no, r.data, r.cells, r.issues FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id WHERE r.id > ? ORDER BY r.id",
+			scan: func(rows *sql.Rows) (k [2]int64, vals [][]byte, aads []string, err error) {
+				var batch string
+				var row int
+				var data, cells, issues []byte
+				err = rows.Scan(&k[0], &batch, &row, &data, &cells, &issues)
+				return k, [][]byte{data, cells, issues}, []string{aadRosterData(batch, row), aadRosterCells(batch, row), aadRosterIssues(batch, row)}, err
+			},
+			update: []string{"UPDATE roster_rows SET data = ? WHERE id = ?", "UPDATE roster_rows SET cells = ? WHERE id = ?", "UPDATE roster_rows SET issues = ? WHERE id = ?"}},
+		{name: "discrepancies", sel: "SELECT id, uid, detail, resolution FROM discrepancies WHERE id > ? ORDER BY id",
+			scan: func(rows *sql.Rows) (k [2]int64, vals [][]byte, aads []string, err error) {
+				var uid string
+				var detail, res []byte
+				err = rows.Scan(&k[0], &uid, &detail, &res)
+				return k, [][]byte{detail, res}, []string{aadDiscDetail(uid), aadDiscResolution(uid)}, err
+			},
+			update: []string{"UPDATE discrepancies SET detail = ? WHERE id = ?", "UPDATE discrepancies SET resolution = ? WHERE id = ?"}},
+		{name: "leads", sel: "SELECT id, uid, note FROM leads WHERE id > ? ORDER BY id",
+			scan: func(rows *sql.Rows) (k [2]int64, vals [][]byte, aads []string, err error) {
+				var uid string
+				var note []byte
+				err = rows.Scan(&k[0], &uid, &note)
+				return k, [][]byte{note}, []string{aadLeadNote(uid)}, err
+			},
+			update: []string{"UPDATE leads SET note = ? WHERE id = ?"}},
+		{name: "verifications", sel: "SELECT id, uid, note FROM verifications WHERE id > ? ORDER BY id",
+			scan: func(rows *sql.Rows) (k [2]int64, vals [][]byte, aads []string, err error) {
+				var uid string
+				var note []byte
+				err = rows.Scan(&k[0], &uid, &note)
+				return k, [][]byte{note}, []string{aadVerifyNote(uid)}, err
+			},
+			update: []string{"UPDATE verifications SET note = ? WHERE id = ?"}},
 	}
 }
 

@@ -70,6 +70,9 @@ type RosterResult struct {
 	Failed        int    `json:"failed"`
 	Leads         int    `json:"leads"`         // new home-visit leads
 	Discrepancies int    `json:"discrepancies"` // new contradictions
+	// Verification is the progress of the verification list whose tokens the rows carried
+	// (verify.go), nil when they carried none.
+	Verification *VerificationProgress `json:"verification,omitempty"`
 }
 
 // RosterOutcome is what became of one row.
@@ -103,6 +106,8 @@ type rosterImport struct {
 	noCache bool
 	refs    []int64 // child ids by index position
 	uids    []string
+	people  []match.Person // what the matcher compares, by index position
+	verify  *verifyImport  // the rows' verification tokens (verify.go), nil without any
 	res     RosterResult
 }
 
@@ -152,6 +157,9 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 	if err := ri.loadPrev(ctx); err != nil {
 		return fail(err)
 	}
+	if err := ri.loadVerification(ctx, rows); err != nil {
+		return fail(err)
+	}
 	out := make([]RosterOutcome, 0, len(rows))
 	var pending []*pendingRow
 	flush := func() error {
@@ -185,6 +193,9 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 		return err
 	})
 	if err != nil {
+		return ri.res, out, err
+	}
+	if ri.res.Verification, err = ri.verificationProgress(ctx); err != nil {
 		return ri.res, out, err
 	}
 	return ri.res, out, nil
@@ -248,6 +259,7 @@ func (ri *rosterImport) buildIndex(ctx context.Context, rows []RosterRow) error 
 	if err != nil {
 		return err
 	}
+	ri.people = left
 	if len(left) == 0 {
 		return nil
 	}
@@ -311,6 +323,10 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, *
 	o := RosterOutcome{Row: r.Row}
 	sr := storedRow{}
 	var err error
+	var dec verifyDecision
+	if r.Issues.Valid() {
+		dec = ri.verifyRow(r) // before the issues are sealed: a token that cannot be used is a warning
+	}
 	issues := map[string][]child.Issue{"errors": r.Issues.Errors, "warnings": r.Issues.Warnings}
 	if len(r.Issues.Errors) > 0 || len(r.Issues.Warnings) > 0 {
 		b, _ := json.Marshal(issues)
@@ -354,7 +370,15 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, *
 	// Match.
 	idx := -1
 	decision := match.DecisionNoMatch
-	if ri.ix != nil {
+	switch {
+	case dec.link >= 0:
+		// The row's token names its child and the identity agrees: no matching.
+		idx, decision = dec.link, match.DecisionLink
+		sr.score, sr.method, sr.decision, sr.candidate = 1, MethodVerification, match.DecisionLink, ri.refs[idx]
+		o.Score, o.Method, o.UID = 1, MethodVerification, ri.uids[idx]
+	case dec.notFound:
+		// 查无此人: the department has no such child; nothing to match, apply or visit.
+	case ri.ix != nil:
 		m, _ := ri.ix.Match(rosterPerson("r", &rec))
 		if m.Left >= 0 {
 			idx = m.Left
@@ -392,7 +416,7 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, *
 		if err := ri.apply(ctx, r, &rec, idx, ri.uids[idx], &sr, &o); err != nil {
 			return o, nil, err
 		}
-		return o, &pendingRow{r: r, sr: sr, linked: sr.outcome != RosterFailed, contra: o.Contra}, nil
+		return o, &pendingRow{r: r, sr: sr, linked: sr.outcome != RosterFailed, contra: o.Contra, token: dec.token, answer: dec.answered(&sr, sr.childID)}, nil
 	case match.DecisionReview:
 		o.Outcome = RosterReview
 		sr.outcome = RosterReview
@@ -401,6 +425,9 @@ func (ri *rosterImport) row(ctx context.Context, r *RosterRow) (RosterOutcome, *
 	}
 	o.Outcome, sr.outcome = RosterUnmatched, RosterUnmatched
 	ri.res.Unmatched++
+	if dec.notFound {
+		return o, &pendingRow{r: r, sr: sr, token: dec.token, answer: dec.answered(&sr, 0)}, nil
+	}
 	return o, &pendingRow{r: r, sr: sr, lead: &r.Record}, nil
 }
 
@@ -453,6 +480,8 @@ type pendingRow struct {
 	contra []roster.Contradiction
 	lead   *roster.Record // an unmatched row: a lead when it qualifies
 	out    int            // its outcome's position
+	token  string         // the row's verification token, and the status it gives its item ("" none)
+	answer string
 }
 
 // flush writes rows, their links, contradictions and leads in one transaction.
@@ -470,6 +499,11 @@ func (ri *rosterImport) flush(ctx context.Context, ps []*pendingRow, out []Roste
 			rowID, err := ri.insertTx(t, p.r, &p.sr)
 			if err != nil {
 				return err
+			}
+			if p.answer != "" {
+				if err := ri.answerTx(t, p.token, p.answer, rowID); err != nil {
+					return err
+				}
 			}
 			if p.linked {
 				if err := s.link(t, p.sr.childID, ri.dept.Code, rowID, ri.opt.RosterDate); err != nil {
