@@ -270,6 +270,8 @@ type rosterSummary struct {
 	Failed        int             `json:"failed"`
 	Leads         int             `json:"leads"`
 	Discrepancies int             `json:"discrepancies"`
+	// Verification is the progress of the verification list the rows' tokens belong to.
+	Verification *store.VerificationProgress `json:"verification,omitempty"`
 }
 
 func importRoster(ctx context.Context, env *Env, args []string) error {
@@ -398,6 +400,7 @@ func importRoster(ctx context.Context, env *Env, args []string) error {
 	}
 	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
 	out.Review, out.Unmatched, out.Failed, out.Leads, out.Discrepancies = res.Review, res.Unmatched, res.Failed, res.Leads, res.Discrepancies
+	out.Verification = res.Verification
 	if *rejects != "" && len(rejected) > 0 {
 		if err := writeRejects(*rejects, rd.Header(), rejected); err != nil {
 			return err

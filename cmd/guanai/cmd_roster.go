@@ -11,12 +11,13 @@ import (
 
 	"guanai/internal/child"
 	"guanai/internal/idcard"
+	"guanai/internal/region"
 	"guanai/internal/roster"
 	"guanai/internal/store"
 )
 
 func init() {
-	commands["roster"] = command{summary: "部门名册：下载模板、查看批次、复核疑似匹配", run: runRoster}
+	commands["roster"] = command{summary: "部门名册：下载模板、查看批次、复核疑似匹配、核查名单", run: runRoster}
 	commands["leads"] = command{summary: "入户走访线索：列出、记录走访结果", run: runLeads}
 	commands["discrepancies"] = command{summary: "部门名册与登记信息的差异报告（按区划）", run: runDiscrepancies}
 }
@@ -26,7 +27,12 @@ const rosterUsage = `用法:
   guanai roster batches [--dept DEPT]                     列出名册导入批次
   guanai roster review [--dept DEPT] [--batch UID]        列出待人工复核的疑似匹配
   guanai roster accept ID | reject ID                     复核：确认是同一人 / 不是同一人
-DEPT 为 ` + "education, police, health, insurance, disability"
+  guanai roster verify --dept DEPT [--region CODE] [--kind KIND] [--note 说明] --out 核查名单.xlsx
+                                                          生成核查名单并写出文件，交部门填写后用 guanai import roster 导入
+  guanai roster verifications [--dept DEPT]               列出核查名单及答复进度
+  guanai roster verification UID [--out FILE.xlsx]        一份核查名单的进度；给出 --out 时重新写出文件
+DEPT 为 ` + "education, police, health, insurance, disability" + `；KIND 为该部门的差异类型（` + "no_school、dropout、no_residence_permit、no_health_mgmt、no_insurance、disability_unlisted" + `），
+不填时为部门的全部对象（教育 6-15 周岁，公安 流动儿童，卫健 0-6 岁，医保 全部儿童，残联 登记有残疾的儿童）`
 
 func runRoster(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -44,6 +50,12 @@ func runRoster(ctx context.Context, env *Env, args []string) error {
 		return rosterReviewList(ctx, env, args[1:])
 	case "accept", "reject":
 		return rosterDecide(ctx, env, args[0] == "accept", args[1:])
+	case "verify":
+		return rosterVerify(ctx, env, args[1:])
+	case "verifications":
+		return rosterVerifications(ctx, env, args[1:])
+	case "verification":
+		return rosterVerification(ctx, env, args[1:])
 	}
 	return usageError{"未知的操作 “" + args[0] + "”\n" + rosterUsage}
 }
@@ -491,4 +503,164 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return printJSON(env, toDiscJSON(&rep))
+}
+
+// verificationJSON is a verification list as the command line and the API show it.
+type verificationJSON struct {
+	UID        string `json:"uid"`
+	Department string `json:"department"`
+	DeptLabel  string `json:"department_label"`
+	Region     string `json:"region"`
+	Kind       string `json:"kind"`
+	KindLabel  string `json:"kind_label"`
+	Note       string `json:"note"`
+	Count      int    `json:"count"`
+	Answered   int    `json:"answered"`
+	NotFound   int    `json:"not_found"`
+	Pending    int    `json:"pending"`
+	CreatedBy  string `json:"created_by"`
+	CreatedAt  string `json:"created_at"`
+	File       string `json:"file,omitempty"`
+}
+
+func toVerificationJSON(v *store.Verification) verificationJSON {
+	j := verificationJSON{UID: v.UID, Department: v.Department, Region: v.Region, Kind: v.Kind, KindLabel: store.VerificationKindLabel(v.Department, v.Kind),
+		Note: v.Note, Count: v.Count, Answered: v.Answered, NotFound: v.NotFound, Pending: v.Pending, CreatedBy: v.CreatedBy,
+		CreatedAt: v.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05")}
+	if d, ok := roster.Lookup(v.Department); ok {
+		j.DeptLabel = d.Label
+	}
+	return j
+}
+
+// rosterVerify makes a verification list (docs/rosters.md, 核查往返) and writes its file.
+func rosterVerify(ctx context.Context, env *Env, args []string) error {
+	var dept, regionCode, kind, note, out, actor *string
+	s, pos, err := dbCommand(ctx, env, "roster verify", args, func(fs *flag.FlagSet) {
+		dept = fs.String("dept", "", "部门（必填）")
+		regionCode = fs.String("region", "", "区划代码：只列出居住地或户籍地在此区划的儿童（默认全部）")
+		kind = fs.String("kind", "", "差异类型：只列出该差异报告中的儿童（默认部门的全部对象）")
+		note = fs.String("note", "", "说明（写入文件的填写说明）")
+		out = fs.String("out", "", "输出文件 .xlsx（必填）")
+		actor = fs.String("actor", "", "操作人（默认当前系统用户）")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if len(pos) > 0 {
+		return usageError{"多余的参数：" + strings.Join(pos, " ")}
+	}
+	d, err := lookupDept(*dept, true)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"请用 --out 指定输出文件，如 --out " + d.Code + "_核查名单.xlsx"}
+	}
+	who := actorOf(env, *actor)
+	v, err := s.CreateVerification(ctx, who, store.VerificationSpec{Department: d.Code, Region: *regionCode, Kind: *kind, Note: *note})
+	if err != nil {
+		return err
+	}
+	if err := writeVerificationFile(ctx, env, s, v.UID, who, *out); err != nil {
+		return fmt.Errorf("核查名单 %s 已生成，写出文件失败（可用 guanai roster verification %s --out FILE 重新写出）：%w", v.UID, v.UID, err)
+	}
+	fmt.Fprintf(env.Stderr, "已生成%s核查名单，共 %d 名儿童，写入 %s；请交%s填写后用 guanai import roster --dept %s 导入\n", d.Label, v.Count, *out, d.Label, d.Code)
+	return printJSON(env, map[string]any{"uid": v.UID, "department": v.Department, "count": v.Count, "file": *out})
+}
+
+// writeVerificationFile writes a list's file (a temporary file renamed, so that a failure
+// leaves no half workbook).
+func writeVerificationFile(ctx context.Context, env *Env, s *store.Store, uid, who, path string) error {
+	v, kids, err := s.VerificationSheet(ctx, uid)
+	if err != nil {
+		return err
+	}
+	d, ok := roster.Lookup(v.Department)
+	if !ok {
+		return fmt.Errorf("核查名单 %s 的部门 %q 未知", uid, v.Department)
+	}
+	place := ""
+	if v.Region != "" {
+		place = region.Default().FullName(v.Region)
+	}
+	vs := &roster.VerifySheet{Department: d, Title: roster.VerificationTitle(d, place, store.VerificationKindLabel(v.Department, v.Kind)),
+		Watermark: roster.VerificationWatermark(who, env.Now().In(chinaTime)), Note: v.Note}
+	for i := range kids {
+		vs.Rows = append(vs.Rows, roster.VerifyRow{Token: kids[i].Token, Record: &kids[i].Record})
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := roster.WriteVerification(f, vs); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func rosterVerifications(ctx context.Context, env *Env, args []string) error {
+	var dept *string
+	s, pos, err := dbCommand(ctx, env, "roster verifications", args, func(fs *flag.FlagSet) {
+		dept = fs.String("dept", "", "只列出该部门的核查名单")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if len(pos) > 0 {
+		return usageError{"多余的参数：" + strings.Join(pos, " ")}
+	}
+	d, err := lookupDept(*dept, false)
+	if err != nil {
+		return err
+	}
+	code := ""
+	if d != nil {
+		code = d.Code
+	}
+	vs, err := s.Verifications(ctx, code)
+	if err != nil {
+		return err
+	}
+	out := make([]verificationJSON, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, toVerificationJSON(v))
+	}
+	return printJSON(env, out)
+}
+
+func rosterVerification(ctx context.Context, env *Env, args []string) error {
+	var out, actor *string
+	s, pos, err := dbCommand(ctx, env, "roster verification", args, func(fs *flag.FlagSet) {
+		out = fs.String("out", "", "重新写出核查名单文件 .xlsx")
+		actor = fs.String("actor", "", "操作人（默认当前系统用户）")
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if len(pos) != 1 {
+		return usageError{"请给出一份核查名单的编号（guanai roster verifications 列出的 uid）"}
+	}
+	v, err := s.Verification(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	j := toVerificationJSON(v)
+	if *out != "" {
+		if err := writeVerificationFile(ctx, env, s, v.UID, actorOf(env, *actor), *out); err != nil {
+			return err
+		}
+		j.File = *out
+	}
+	return printJSON(env, j)
 }
