@@ -140,6 +140,10 @@ func FuzzReadXLSXSheet(f *testing.F) {
 		`<row r="2"><c t="inlineStr"><is><t>张小明</t></is></c><c><v>1</v></c><c s="1"><v>42073</v></c></row></sheetData></worksheet>`),
 		[]byte(`<sst><si><t>姓名</t></si><si><t>性别</t></si></sst>`))
 	f.Add([]byte(`<worksheet><sheetData><row r="99999999999"><c r="ZZZZ1"><v>1</v></c></row><row><c t="s"><v>-1</v></c></row></sheetData>`), []byte(`<sst><si>`))
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>姓名</t></is></c><c t="inlineStr"><is><t>父亲</t></is></c></row>`+
+		`<row r="2"><c r="B2" t="inlineStr"><is><t>姓名</t></is></c><c t="inlineStr"><is><t>联系方式</t></is></c></row>`+
+		`<row r="3"><c t="inlineStr"><is><t>张小明</t></is></c></row><row r="4"><c t="inlineStr"><is><t>张小红</t></is></c></row></sheetData>`+
+		`<mergeCells count="3"><mergeCell ref="A1:A2"/><mergeCell ref="B1:C1"/><mergeCell ref="B3:C9"/><x:mergeCell ref="ZZZZZ1:A0"/></mergeCells></worksheet>`), []byte(``))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><worksheet><sheetData><row><c><v><![CDATA[1]]></v></c></row></sheetData></worksheet>`), []byte(``))
 	f.Fuzz(func(t *testing.T, sheet, sst []byte) {
 		data := buildXLSX(t, string(sst), [2]string{"表", string(sheet)})

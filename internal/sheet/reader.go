@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -113,6 +114,13 @@ type Reader struct {
 	paths     pathCache
 	warnings  []Problem
 	done      bool
+	// pending is a row read ahead to look for a second header row, given back by Next.
+	pending *pendingRow
+}
+
+type pendingRow struct {
+	num   int
+	cells []cell
 }
 
 // Open opens the workbook at path (.xlsx, an .xls that is an .xlsx inside, or .csv) and finds
@@ -161,25 +169,65 @@ func NewReader(r io.ReaderAt, size int64, name string, opt ReadOptions) (*Reader
 	if err != nil {
 		return nil, fmt.Errorf("sheet: %s: %w", name, err)
 	}
-	switch ff {
-	case formatXLSX:
-		x, err := openXLSX(r, size, opt.Sheet)
-		if err != nil {
+	if ff == formatXLSX {
+		if err := rd.openSheet(r, size, opt.Sheet); err != nil {
 			return nil, fmt.Errorf("sheet: %s: %w", name, err)
 		}
-		rd.src, rd.format, rd.date1904 = x, "xlsx", x.date1904
-	default:
-		c, err := openText(r, size)
-		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
-		}
-		rd.src, rd.format = c, "csv"
+		return rd, nil
 	}
+	c, err := openText(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+	}
+	rd.src, rd.format = c, "csv"
 	if err := rd.findHeader(); err != nil {
 		rd.src.close()
 		return nil, fmt.Errorf("sheet: %s: %w", name, err)
 	}
 	return rd, nil
+}
+
+// openSheet opens the worksheet named sheet, or without a name the first worksheet that has a
+// header: workbooks often open on a sheet of instructions (填写说明) or a cover, with the table
+// on the next one.
+func (r *Reader) openSheet(ra io.ReaderAt, size int64, sheet string) error {
+	b, err := openBook(ra, size)
+	if err != nil {
+		return err
+	}
+	cands, err := b.candidates(sheet)
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, ws := range cands {
+		x, err := b.open(ws)
+		if err != nil {
+			return err
+		}
+		r.src, r.format, r.date1904 = x, "xlsx", x.date1904
+		err = r.findHeader()
+		if err == nil {
+			return nil
+		}
+		x.close()
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Code != CodeNoHeader {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if len(cands) > 1 {
+		names := make([]string, len(cands))
+		for i, ws := range cands {
+			names[i] = ws.name
+		}
+		return fileError(CodeNoHeader, "工作簿的 "+strconv.Itoa(len(cands))+" 个工作表（"+strings.Join(names, "、")+"）的前 "+
+			strconv.Itoa(headerSearchRows)+" 行中都没有找到表头：表头行应包含“姓名”和至少两个模板中的列名（如 性别、出生日期、公民身份号码），请使用导入模板")
+	}
+	return first
 }
 
 // Format returns "xlsx" or "csv": what the file turned out to be.
@@ -207,8 +255,13 @@ func (r *Reader) Close() error {
 }
 
 // findHeader reads down to the first row, within the first headerSearchRows, whose cells name at
-// least three template columns, one of them 姓名.
+// least three template columns, one of them 姓名. A header of two rows — group labels (父亲,
+// 母亲, 其他监护人信息) over the items (姓名, 公民身份号码, 联系方式) — is read as one (see
+// ComposeHeader): the group row may be the row found (its items in the next row) or the row
+// above it (the row found then names items twice).
 func (r *Reader) findHeader() error {
+	var prev []cell
+	prevNum := 0
 	for {
 		num, cells, err := r.src.next()
 		if err == io.EOF || (err == nil && num > headerSearchRows) {
@@ -224,10 +277,132 @@ func (r *Reader) findHeader() error {
 				name = name || i == cName
 			}
 		}
-		if known >= 3 && name {
-			return r.setHeader(num, cells)
+		if known < 3 || !name {
+			prev, prevNum = append(prev[:0], cells...), num
+			continue
+		}
+		cells = slices.Clone(cells)
+		if prevNum == num-1 && repeatsItem(cells) {
+			if h, ok := ComposeHeader(texts(prev), texts(cells), knownHeader); ok {
+				return r.setHeader(num, textCells(h))
+			}
+		}
+		num2, next, err := r.src.next()
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err == nil {
+			if h, ok := ComposeHeader(texts(cells), texts(next), knownHeader); ok {
+				return r.setHeader(num2, textCells(h))
+			}
+			if !sameTexts(cells, next) {
+				r.pending = &pendingRow{num: num2, cells: slices.Clone(next)}
+			}
+			// else: the header's cells merged down over a second row, read as the same names.
+		}
+		return r.setHeader(num, cells)
+	}
+}
+
+// sameTexts reports a row whose every cell repeats the cell of the row above (or is empty).
+func sameTexts(above, row []cell) bool {
+	for j, c := range row {
+		if t := cleanCell(c.text); t != "" && (j >= len(above) || cleanCell(above[j].text) != t) {
+			return false
 		}
 	}
+	return true
+}
+
+func knownHeader(h string) bool {
+	_, ok := headerIndex[headerKey(h)]
+	return ok
+}
+
+// repeatsItem reports a header row that names one template item twice (姓名 of the child and
+// 姓名 of a parent under a group label above).
+func repeatsItem(cells []cell) bool {
+	seen := map[int]bool{}
+	for _, c := range cells {
+		if i, ok := headerIndex[headerKey(c.text)]; ok {
+			if seen[i] {
+				return true
+			}
+			seen[i] = true
+		}
+	}
+	return false
+}
+
+func texts(cells []cell) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = cleanCell(c.text)
+	}
+	return out
+}
+
+func textCells(h []string) []cell {
+	out := make([]cell, len(h))
+	for i, t := range h {
+		out[i] = cell{text: t}
+	}
+	return out
+}
+
+// groupSuffixes end group labels and are dropped before the label prefixes its items:
+// 父亲信息 + 姓名 → 父亲姓名.
+var groupSuffixes = []string{"基本信息", "信息", "基本情况", "情况"}
+
+// ComposeHeader reads a two-row header as one: each column named in the lower row takes the
+// group label above it (the nearest label at or left of it in the upper row, which a merged group
+// cell has only in its first column) as a prefix when prefix + item is a known column (父亲 +
+// 姓名 → 父亲姓名), else the item alone (儿童基本信息 + 姓名 → 姓名); a column with nothing
+// below keeps its upper name (序号, or a name merged down over both rows). It answers false
+// unless the lower row really is a header row: at least two of its cells must name known
+// columns this way, and at least half of them — a data row under a one-row header does not.
+// known tells a known column name.
+func ComposeHeader(upper, lower []string, known func(string) bool) ([]string, bool) {
+	n := max(len(upper), len(lower))
+	out := make([]string, n)
+	resolved, items := 0, 0
+	group := ""
+	for j := range n {
+		up, low := "", ""
+		if j < len(upper) {
+			up = strings.TrimFunc(upper[j], isBlank)
+		}
+		if j < len(lower) {
+			low = strings.TrimFunc(lower[j], isBlank)
+		}
+		if up != "" {
+			group = up
+		}
+		switch {
+		case low == "" || low == up:
+			out[j] = up
+			continue
+		}
+		items++
+		g := group
+		for _, suf := range groupSuffixes {
+			if t, ok := strings.CutSuffix(g, suf); ok && t != "" {
+				g = t
+				break
+			}
+		}
+		switch {
+		case g != "" && known(g+low):
+			out[j] = g + low
+			resolved++
+		case known(low):
+			out[j] = low
+			resolved++
+		default:
+			out[j] = low
+		}
+	}
+	return out, resolved >= 2 && resolved*2 >= items
 }
 
 func (r *Reader) setHeader(num int, cells []cell) error {
@@ -275,7 +450,14 @@ func (r *Reader) Next() (Row, error) {
 		return Row{}, io.EOF
 	}
 	for {
-		num, cells, err := r.src.next()
+		var num int
+		var cells []cell
+		var err error
+		if p := r.pending; p != nil {
+			num, cells, r.pending = p.num, p.cells, nil
+		} else {
+			num, cells, err = r.src.next()
+		}
 		if err == io.EOF {
 			r.done = true
 			return Row{}, io.EOF

@@ -48,6 +48,9 @@ type xlsxSource struct {
 	cells    []cell
 	vbuf     []byte
 	tbuf     []byte
+	merges   []mergeRange // ranges over more than one row, by first row
+	mi       int          // merges[:mi] have begun
+	active   []*mergeRange
 }
 
 // zipIndex finds parts by name regardless of case and slash direction, as Excel does.
@@ -81,8 +84,31 @@ type workbookSheet struct {
 	name, state, rid string
 }
 
+// xlsxBook is an opened workbook: its parts, its worksheets and its shared strings, from which
+// any of its worksheets can be read.
+type xlsxBook struct {
+	idx      zipIndex
+	sheets   []workbookSheet
+	targets  map[string]string // relationship id → part
+	sst      []string
+	date1904 bool
+}
+
 // openXLSX opens the worksheet named sheet (the first visible worksheet when sheet is "").
 func openXLSX(ra io.ReaderAt, size int64, sheet string) (*xlsxSource, error) {
+	b, err := openBook(ra, size)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := b.candidates(sheet)
+	if err != nil {
+		return nil, err
+	}
+	return b.open(cands[0])
+}
+
+// openBook opens the workbook's container, workbook part and shared strings.
+func openBook(ra io.ReaderAt, size int64) (*xlsxBook, error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
 		return nil, fileError(CodeBadXLSX, "文件不是有效的 .xlsx 工作簿（zip 结构损坏），请在 Excel 中重新另存为 .xlsx")
@@ -113,71 +139,84 @@ func openXLSX(ra io.ReaderAt, size int64, sheet string) (*xlsxSource, error) {
 		}
 		return nil, fileError(CodeBadXLSX, "文件不是 Excel 工作簿（缺少 workbook.xml），请上传 .xlsx 或 .csv 文件")
 	}
-	sheets, date1904 := parseWorkbook(wb)
+	b := &xlsxBook{idx: idx, targets: map[string]string{}}
+	b.sheets, b.date1904 = parseWorkbook(wb)
 	dir := path.Dir(wbPath)
 	relsPath := path.Join(dir, "_rels", path.Base(wbPath)+".rels")
-	targets := map[string]string{}
 	sstPath := path.Join(dir, "sharedStrings.xml")
 	if rels, err := idx.open(relsPath, maxPartBytes); err == nil {
 		for _, r := range parseRels(rels) {
 			t := resolveTarget(dir, r.target)
-			targets[r.id] = t
+			b.targets[r.id] = t
 			if strings.HasSuffix(r.typ, "/sharedStrings") {
 				sstPath = t
 			}
 		}
 	}
-
-	var chosen *workbookSheet
-	var target string
-	if sheet != "" {
-		names := make([]string, 0, len(sheets))
-		for i := range sheets {
-			names = append(names, sheets[i].name)
-			if strings.EqualFold(strings.TrimSpace(sheets[i].name), strings.TrimSpace(sheet)) {
-				chosen = &sheets[i]
-				break
-			}
-		}
-		if chosen == nil {
-			return nil, fileError(CodeSheetNotFound, "工作簿中没有名为“"+sheet+"”的工作表，现有："+strings.Join(names, "、"))
-		}
-		target = targets[chosen.rid]
-	} else {
-		// The first visible worksheet (a hidden first sheet of option lists, or a chart sheet, is
-		// not the data); failing that, the first sheet.
-		for pass := 0; pass < 2 && chosen == nil; pass++ {
-			for i := range sheets {
-				t := targets[sheets[i].rid]
-				visible := sheets[i].state == "" || sheets[i].state == "visible"
-				if (pass == 1 || visible) && idx[partKey(t)] != nil && !strings.Contains(t, "chartsheets/") {
-					chosen, target = &sheets[i], t
-					break
-				}
-			}
-		}
+	if len(b.sheets) == 0 && idx["xl/worksheets/sheet1.xml"] != nil {
+		b.sheets = []workbookSheet{{name: "Sheet1", rid: "\x00sheet1"}}
+		b.targets["\x00sheet1"] = "xl/worksheets/sheet1.xml"
 	}
-	if chosen == nil && len(sheets) == 0 && idx["xl/worksheets/sheet1.xml"] != nil {
-		chosen, target = &workbookSheet{name: "Sheet1"}, "xl/worksheets/sheet1.xml"
-	}
-	if chosen == nil || idx[partKey(target)] == nil {
-		return nil, fileError(CodeBadXLSX, "工作簿中没有可读取的工作表")
-	}
-
-	var sst []string
 	if f := idx[partKey(sstPath)]; f != nil {
 		if f.UncompressedSize64 > maxSharedBytes {
 			return nil, fileError(CodeTooLarge, "工作簿的共享字符串表超过 256 MB，请拆分后再导入")
 		}
-		if sst, err = loadSharedStrings(f); err != nil {
+		if b.sst, err = loadSharedStrings(f); err != nil {
 			return nil, fileError(CodeBadXLSX, "工作簿的共享字符串表损坏，无法读取（"+err.Error()+"），请在 Excel 中重新另存为 .xlsx")
 		}
 	}
-	rc, err := idx[partKey(target)].Open()
-	if err != nil {
-		return nil, fileError(CodeBadXLSX, "无法读取工作表“"+chosen.name+"”："+err.Error())
+	return b, nil
+}
+
+// candidates lists the worksheets a reader may take, in the order to try them: the one named
+// sheet; without a name, every visible worksheet in workbook order (a hidden sheet of option
+// lists, or a chart sheet, is not the data), then the hidden ones.
+func (b *xlsxBook) candidates(sheet string) ([]workbookSheet, error) {
+	readable := func(ws *workbookSheet) bool {
+		t := b.targets[ws.rid]
+		return b.idx[partKey(t)] != nil && !strings.Contains(t, "chartsheets/")
 	}
-	return &xlsxSource{rc: rc, sc: newXMLScanner(rc), sst: sst, date1904: date1904, sheet: chosen.name}, nil
+	if sheet != "" {
+		names := make([]string, 0, len(b.sheets))
+		for i := range b.sheets {
+			names = append(names, b.sheets[i].name)
+			if strings.EqualFold(strings.TrimSpace(b.sheets[i].name), strings.TrimSpace(sheet)) {
+				if !readable(&b.sheets[i]) {
+					break
+				}
+				return []workbookSheet{b.sheets[i]}, nil
+			}
+		}
+		return nil, fileError(CodeSheetNotFound, "工作簿中没有名为“"+sheet+"”的工作表，现有："+strings.Join(names, "、"))
+	}
+	var out []workbookSheet
+	for pass := range 2 {
+		for i := range b.sheets {
+			ws := &b.sheets[i]
+			visible := ws.state == "" || ws.state == "visible"
+			if visible == (pass == 0) && readable(ws) {
+				out = append(out, *ws)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fileError(CodeBadXLSX, "工作簿中没有可读取的工作表")
+	}
+	return out, nil
+}
+
+// open starts reading a worksheet. Its merged ranges are read first (see scanMerges).
+func (b *xlsxBook) open(ws workbookSheet) (*xlsxSource, error) {
+	f := b.idx[partKey(b.targets[ws.rid])]
+	merges, err := scanMerges(f)
+	if err != nil {
+		return nil, fileError(CodeBadXLSX, "无法读取工作表“"+ws.name+"”："+err.Error())
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fileError(CodeBadXLSX, "无法读取工作表“"+ws.name+"”："+err.Error())
+	}
+	return &xlsxSource{rc: rc, sc: newXMLScanner(rc), sst: b.sst, date1904: b.date1904, sheet: ws.name, merges: merges}, nil
 }
 
 // resolveTarget resolves a relationship target against the directory of its source part.
@@ -362,11 +401,15 @@ func (x *xlsxSource) next() (int, []cell, error) {
 			x.lastRow = num
 			x.cells = x.cells[:0]
 			if x.sc.self {
+				x.fillMerged(num)
 				return num, x.cells, nil
 			}
 			if err := x.readRow(); err != nil {
 				x.done = true
 				return 0, nil, fileError(CodeBadXLSX, "工作表“"+x.sheet+"”第 "+strconv.Itoa(num)+" 行的数据损坏，无法继续读取（"+err.Error()+"）")
+			}
+			if len(x.merges) > 0 {
+				x.fillMerged(num)
 			}
 			return num, x.cells, nil
 		}
