@@ -177,3 +177,30 @@ func TestComposeHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestTableNextSheet(t *testing.T) {
+	data := workbook(t, func(f *excelize.File) {
+		must(t, f.SetSheetName("Sheet1", "说明"))
+		rowsOf(f, "说明", 1, []any{"说明"})
+		_, err := f.NewSheet("名册")
+		must(t, err)
+		rowsOf(f, "名册", 1, []any{"姓名", "学校"}, []any{"张三", "一小"})
+	})
+	tb, err := NewTable(bytes.NewReader(data), int64(len(data)), "a.xlsx", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tb.Close()
+	if _, cells, err := tb.Next(); err != nil || cells[0].Text != "说明" || tb.Sheet != "说明" {
+		t.Fatalf("first sheet: %v %v", cells, err)
+	}
+	if ok, err := tb.NextSheet(); !ok || err != nil || tb.Sheet != "名册" {
+		t.Fatalf("next sheet: %v %v", ok, err)
+	}
+	if num, cells, err := tb.Next(); err != nil || num != 1 || cells[0].Text != "姓名" {
+		t.Fatalf("second sheet: %d %v %v", num, cells, err)
+	}
+	if ok, _ := tb.NextSheet(); ok {
+		t.Error("a third sheet")
+	}
+}

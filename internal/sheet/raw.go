@@ -31,6 +31,12 @@ type Table struct {
 	format   string
 	date1904 bool
 	done     bool
+	// book and rest: a workbook opened without a sheet name, and the worksheets NextSheet may
+	// still try.
+	book *xlsxBook
+	rest []workbookSheet
+	// Sheet is the name of the worksheet read ("" for a text file).
+	Sheet string
 }
 
 // OpenTable opens the workbook at path (.xlsx, an .xls that is an .xlsx inside, or .csv);
@@ -57,11 +63,19 @@ func NewTable(r io.ReaderAt, size int64, name, sheetName string) (*Table, error)
 	}
 	switch ff {
 	case formatXLSX:
-		x, err := openXLSX(r, size, sheetName)
+		b, err := openBook(r, size)
 		if err != nil {
 			return nil, fmt.Errorf("sheet: %s: %w", name, err)
 		}
-		t.src, t.format, t.date1904 = x, "xlsx", x.date1904
+		cands, err := b.candidates(sheetName)
+		if err != nil {
+			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		}
+		x, err := b.open(cands[0])
+		if err != nil {
+			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		}
+		t.src, t.format, t.date1904, t.book, t.rest, t.Sheet = x, "xlsx", x.date1904, b, cands[1:], cands[0].name
 	default:
 		c, err := openText(r, size)
 		if err != nil {
@@ -93,6 +107,24 @@ func (t *Table) Next() (int, []Cell, error) {
 		out[i] = Cell{Text: cleanCell(c.text), Number: c.num}
 	}
 	return num, out, nil
+}
+
+// NextSheet moves to the next worksheet a reader may take — for a caller that found no header on
+// this one (workbooks often open on a sheet of instructions). It answers false when there is
+// none: a text file, a sheet named by the caller, or the last candidate.
+func (t *Table) NextSheet() (bool, error) {
+	if len(t.rest) == 0 {
+		return false, nil
+	}
+	ws := t.rest[0]
+	t.rest = t.rest[1:]
+	x, err := t.book.open(ws)
+	if err != nil {
+		return false, fmt.Errorf("sheet: %s: %w", t.name, err)
+	}
+	t.src.close()
+	t.src, t.date1904, t.done, t.Sheet = x, x.date1904, false, ws.name
+	return true, nil
 }
 
 // Format returns "xlsx" or "csv".
