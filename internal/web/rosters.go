@@ -108,6 +108,8 @@ type rosterSummaryJSON struct {
 	Errors        []sheet.Problem `json:"errors"`
 	Warnings      []sheet.Problem `json:"warnings"`
 	Rejects       string          `json:"rejects_url,omitempty"`
+	// Verification is the progress of the verification list the rows' tokens belong to (verify.go).
+	Verification *store.VerificationProgress `json:"verification,omitempty"`
 }
 
 // uploadRoster imports a department's roster (multipart field "file", query dept, optional
@@ -198,6 +200,7 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
 	out.Review, out.Unmatched, out.Failed, out.Leads, out.Discrepancies = res.Review, res.Unmatched, res.Failed, res.Leads, res.Discrepancies
+	out.Verification = res.Verification
 	if res.Rejected > 0 {
 		out.Rejects = "/api/v1/rosters/" + res.Batch + "/rejects"
 	}

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+
+	"guanai/internal/auth"
+	"guanai/internal/roster"
+	"guanai/internal/store"
+)
+
+// Verification lists (核查往返, docs/rosters.md): civil affairs sends a department a list of
+// children to check and fill in; the answered file comes back through the roster upload
+// (POST /api/v1/rosters), whose summary then carries the list's progress.
+
+// VerifyStore is the part of the store the verification handlers use; the registry given to
+// the server is asked for it.
+type VerifyStore interface {
+	CreateVerification(ctx context.Context, actor string, spec store.VerificationSpec) (*store.Verification, error)
+	Verifications(ctx context.Context, dept string) ([]*store.Verification, error)
+	Verification(ctx context.Context, uid string) (*store.Verification, error)
+	VerificationSheet(ctx context.Context, uid string) (*store.Verification, []store.VerificationChild, error)
+}
+
+// verifyAccess are the access entries of the verification routes (see access.go). Making and
+// downloading a list sends children's records to another department: a record-level export,
+// which also needs rosters.import — the store checks the second (an entry's permissions are
+// alternatives). Progress is for whoever imports rosters.
+var verifyAccess = map[string]Access{
+	"POST /api/v1/verifications":           perms(auth.PermChildrenExport),
+	"GET /api/v1/verifications":            perms(auth.PermRostersImport),
+	"GET /api/v1/verifications/{uid}":      perms(auth.PermRostersImport),
+	"GET /api/v1/verifications/{uid}/file": perms(auth.PermChildrenExport),
+}
+
+func init() {
+	for p, a := range verifyAccess {
+		access[p] = a
+	}
+}
+
+// verifyRoutes registers the verification routes; routes() calls it.
+func (s *Server) verifyRoutes() {
+	if _, ok := s.Registry.(VerifyStore); !ok {
+		return
+	}
+	s.handle("POST /api/v1/verifications", s.createVerification)
+	s.handle("GET /api/v1/verifications", s.listVerifications)
+	s.handle("GET /api/v1/verifications/{uid}", s.getVerification)
+	s.handle("GET /api/v1/verifications/{uid}/file", s.verificationFile)
+}
+
+func (s *Server) verifications() VerifyStore {
+	vs, _ := s.Registry.(VerifyStore)
+	return vs
+}
+
+// verificationJSON is a list as the API shows it (the keys of guanai roster verifications).
+type verificationJSON struct {
+	UID        string `json:"uid"`
+	Department string `json:"department"`
+	DeptLabel  string `json:"department_label"`
+	Region     string `json:"region"`
+	Kind       string `json:"kind"`
+	KindLabel  string `json:"kind_label"`
+	Note       string `json:"note"`
+	Count      int    `json:"count"`
+	Answered   int    `json:"answered"`
+	NotFound   int    `json:"not_found"`
+	Pending    int    `json:"pending"`
+	CreatedBy  string `json:"created_by"`
+	CreatedAt  string `json:"created_at"`
+}
+
+func toVerification(v *store.Verification) verificationJSON {
+	j := verificationJSON{UID: v.UID, Department: v.Department, Region: v.Region, Kind: v.Kind, KindLabel: store.VerificationKindLabel(v.Department, v.Kind),
+		Note: v.Note, Count: v.Count, Answered: v.Answered, NotFound: v.NotFound, Pending: v.Pending, CreatedBy: v.CreatedBy,
+		CreatedAt: v.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05")}
+	if d, ok := roster.Lookup(v.Department); ok {
+		j.DeptLabel = d.Label
+	}
+	return j
+}
+
+// createVerification takes {"dept", "region", "kind", "note"} and answers 201 with the list.
+func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Dept   string `json:"dept"`
+		Region string `json:"region"`
+		Kind   string `json:"kind"`
+		Note   string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(body.Dept) == "" {
+		s.fail(w, r, fieldError("dept", "required", "请选择要核查的部门"))
+		return
+	}
+	d, err := department(body.Dept)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.verifications().CreateVerification(r.Context(), actor(r), store.VerificationSpec{Department: d.Code, Region: body.Region,
+		Kind: body.Kind, Note: body.Note})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toVerification(v))
+}
+
+func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) {
+	dept := ""
+	if v := r.URL.Query().Get("dept"); v != "" {
+		d, err := department(v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		dept = d.Code
+	}
+	vs, err := s.verifications().Verifications(r.Context(), dept)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]verificationJSON, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, toVerification(v))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
+	v, err := s.verifications().Verification(r.Context(), r.PathValue("uid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVerification(v))
+}
+
+// verificationFile answers the list's workbook, watermarked with the user and the time; the
+// download is audited by the store. It is built in memory (20,000 rows at most) so that a
+// failure never sends half a workbook.
+func (s *Server) verificationFile(w http.ResponseWriter, r *http.Request) {
+	v, kids, err := s.verifications().VerificationSheet(r.Context(), r.PathValue("uid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := department(v.Department)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	who := actor(r)
+	if cur := currentOf(r.Context()); cur != nil && cur.user != nil {
+		who = cur.user.Name + "（" + cur.user.Username + "）"
+	}
+	place := ""
+	if v.Region != "" && s.Regions != nil {
+		place = s.Regions.FullName(v.Region)
+	}
+	sheet := &roster.VerifySheet{Department: d, Title: roster.VerificationTitle(d, place, store.VerificationKindLabel(v.Department, v.Kind)),
+		Watermark: roster.VerificationWatermark(who, s.Now().In(chinaTime)), Note: v.Note, Regions: s.Regions}
+	for i := range kids {
+		sheet.Rows = append(sheet.Rows, roster.VerifyRow{Token: kids[i].Token, Record: &kids[i].Record})
+	}
+	var buf bytes.Buffer
+	if err := roster.WriteVerification(&buf, sheet); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := d.Label + "核查名单-" + v.CreatedAt.In(chinaTime).Format("20060102") + ".xlsx"
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename=\"verification-"+v.Department+".xlsx\"; filename*=UTF-8''"+pathEscape(name))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
