@@ -142,6 +142,7 @@ describe('small helpers', () => {
     expect(verificationKinds('education').map((k) => k.value)).toEqual(['', 'no_school', 'dropout'])
     expect(verificationKinds('police').map((k) => k.value)).toEqual(['', 'no_residence_permit'])
     expect(verificationKinds('unknown').map((k) => k.value)).toEqual([''])
+    expect(verificationKinds('police')[0].label).toBe('区域内流动儿童')
   })
   it('suggests the left-behind form for a left-behind lead', () => {
     expect(leadFormKind(['flag_left_behind'])).toBe('left_behind')

@@ -308,9 +308,19 @@ const verifyKinds: Record<string, Choice[]> = {
   disability: [{ value: 'disability_unlisted', label: '登记为残疾，但不在残联持证名册中' }],
 }
 
+// The population a department is asked about when no narrower selection is chosen (the store's
+// populationLabels).
+const populations: Record<string, string> = {
+  education: '义务教育年龄（6-15 周岁）儿童',
+  police: '流动儿童',
+  health: '0-6 岁儿童',
+  insurance: '全部儿童',
+  disability: '登记有残疾的儿童',
+}
+
 /** verificationKinds lists the selections a department can be asked to check. */
 export function verificationKinds(dept: string): Choice[] {
-  return [{ value: '', label: '区域内全部在册儿童' }, ...(verifyKinds[dept] ?? [])]
+  return [{ value: '', label: '区域内' + (populations[dept] ?? '全部儿童') }, ...(verifyKinds[dept] ?? [])]
 }
 
 export interface Verification {
