@@ -97,12 +97,21 @@ func checkVerifyExport(p *auth.Principal) error {
 	if p != nil && (!p.Can(auth.PermChildrenExport) || !p.Can(auth.PermRostersImport)) {
 		return errForbidden("您的角色不能生成或下载核查名单（需要导出儿童记录和导入部门名册两项权限）")
 	}
-	return nil
+	return checkVerifyScope(p)
 }
 
 func checkVerifyRead(p *auth.Principal) error {
 	if p != nil && !p.Can(auth.PermRostersImport) {
 		return errForbidden("您的角色不能查看核查名单")
+	}
+	return checkVerifyScope(p)
+}
+
+// checkVerifyScope refuses an account without an org unit: it has no jurisdiction, so no list
+// is its own (as scope refuses it the children).
+func checkVerifyScope(p *auth.Principal) error {
+	if p != nil && p.Scope == "" {
+		return errForbidden("您的账号没有所属单位，不能使用核查名单")
 	}
 	return nil
 }

@@ -289,6 +289,9 @@ func TestVerificationSelection(t *testing.T) {
 		if _, _, err := e.VerificationSheet(officer, v.UID); errCode(err) != CodeForbidden {
 			t.Errorf("officer downloads: %v", err)
 		}
+		if _, err := e.Verifications(WithPrincipal(ctx, principal(auth.RoleReviewer, "")), ""); errCode(err) != CodeForbidden {
+			t.Errorf("an account without an org unit lists: %v", err)
+		}
 		if _, err := e.CreateVerification(district, "x", VerificationSpec{Department: roster.Education, Region: "150303"}); errCode(err) != CodeForbidden {
 			t.Errorf("a region outside the jurisdiction: %v", err)
 		}
