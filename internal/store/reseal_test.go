@@ -75,10 +75,11 @@ func TestResealRosters(t *testing.T) {
 		ctx := context.Background()
 		kids := rosterFixture(t, e)
 		idA := rosterID("640104", "20150310", "123")
+		// Rows: a contradiction (the school), a lead, a rejected row.
 		rows := parseRows(t, roster.Education, []string{"姓名", "身份证号", "学校名称", "就读状态", "是否随迁子女", "家庭住址"},
-			[]string{"王小明", idA, "乌海市第三小学", "在读", "", ""}, // a contradiction (the school)
-			[]string{"赵小龙", rosterID("640104", "20100801", "015"), "乌海市第二中学", "在校", "是", "内蒙古自治区乌海市海勃湾区新华街道清泉社区"}, // a lead
-			[]string{"钱多多", "150302201501011230", "乌海市第一小学", "在校", "", ""}) // rejected
+			[]string{"王小明", idA, "乌海市第三小学", "在读", "", ""},
+			[]string{"赵小龙", rosterID("640104", "20100801", "015"), "乌海市第二中学", "在校", "是", "内蒙古自治区乌海市海勃湾区新华街道清泉社区"},
+			[]string{"钱多多", "150302201501011230", "乌海市第一小学", "在校", "", ""})
 		res, outs, err := e.ImportRoster(ctx, "clerk", RosterOptions{Department: roster.Education, Roster: "s.xlsx", RosterDate: testDay}, rows)
 		if err != nil || res.Discrepancies != 1 || res.Leads != 1 || res.Rejected != 1 {
 			t.Fatalf("import %+v %v", res, err)
