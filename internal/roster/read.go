@@ -1,8 +1,10 @@
 package roster
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,6 +75,10 @@ type Reader struct {
 	kinds     []int // by file column: index in cols, -1 for an ignored column
 	labels    map[string]string
 	warnings  []sheet.Problem
+	// pending is a row read ahead to look for a second header row, given back by Next.
+	pending     []sheet.Cell
+	pendingNum  int
+	havePending bool
 }
 
 // Open opens the roster of dept at path (.xlsx or .csv) and finds its header row. The Reader
@@ -131,9 +137,42 @@ func (r *Reader) Warnings() []sheet.Problem { return r.warnings }
 func (r *Reader) Department() *Department { return r.dept }
 
 // findHeader reads down to the first row, within the first headerSearchRows, whose cells name
-// the child's name and at least one other known column.
+// the child's name and at least one other known column — on the first worksheet that has one
+// (workbooks often open on a sheet of instructions). A header of two rows (group labels over
+// their items: 父亲 over 姓名) is read as one, as the registration forms' reader reads it
+// (sheet.ComposeHeader).
 func (r *Reader) findHeader() error {
 	idx := r.dept.headerIndex()
+	known := func(h string) bool {
+		_, ok := idx[sheet.HeaderKey(h)]
+		return ok
+	}
+	var sheets []string
+	for {
+		err := r.findHeaderOnSheet(idx, known)
+		var se *sheet.Error
+		if !errors.As(err, &se) || se.Code != sheet.CodeNoHeader {
+			return err
+		}
+		sheets = append(sheets, r.tbl.Sheet)
+		more, nerr := r.tbl.NextSheet()
+		if nerr != nil {
+			return nerr
+		}
+		if !more {
+			if len(sheets) > 1 {
+				_, rest, _ := strings.Cut(se.Message, "没有找到表头")
+				se.Message = "工作簿的 " + strconv.Itoa(len(sheets)) + " 个工作表（" + strings.Join(sheets, "、") + "）的前 " +
+					strconv.Itoa(headerSearchRows) + " 行中都没有找到表头" + rest
+			}
+			return se
+		}
+	}
+}
+
+func (r *Reader) findHeaderOnSheet(idx map[string]int, known func(string) bool) error {
+	var prev []sheet.Cell
+	prevNum := 0
 	for {
 		num, cells, err := r.tbl.Next()
 		if err == io.EOF || (err == nil && num > headerSearchRows) {
@@ -143,17 +182,55 @@ func (r *Reader) findHeader() error {
 		if err != nil {
 			return err
 		}
-		known, name := 0, false
+		n, name, repeats := 0, false, false
+		seen := map[int]bool{}
 		for _, c := range cells {
 			if i, ok := idx[sheet.HeaderKey(c.Text)]; ok {
-				known++
+				n++
 				name = name || r.cols[i].key == kyName
+				repeats = repeats || seen[i]
+				seen[i] = true
 			}
 		}
-		if known >= 2 && name {
-			return r.setHeader(num, cells, idx)
+		if n < 2 || !name {
+			prev, prevNum = cells, num
+			continue
 		}
+		if repeats && prevNum == num-1 {
+			if h, ok := sheet.ComposeHeader(cellTexts(prev), cellTexts(cells), known); ok {
+				return r.setHeader(num, textCells(h), idx)
+			}
+		}
+		num2, next, err := r.tbl.Next()
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err == nil {
+			if h, ok := sheet.ComposeHeader(cellTexts(cells), cellTexts(next), known); ok {
+				return r.setHeader(num2, textCells(h), idx)
+			}
+			if !slices.Equal(cellTexts(next), cellTexts(cells)[:min(len(cells), len(next))]) {
+				r.pending, r.pendingNum, r.havePending = next, num2, true
+			}
+		}
+		return r.setHeader(num, cells, idx)
 	}
+}
+
+func cellTexts(cells []sheet.Cell) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = c.Text
+	}
+	return out
+}
+
+func textCells(texts []string) []sheet.Cell {
+	out := make([]sheet.Cell, len(texts))
+	for i, t := range texts {
+		out[i] = sheet.Cell{Text: t}
+	}
+	return out
 }
 
 func (r *Reader) setHeader(num int, cells []sheet.Cell, idx map[string]int) error {
@@ -230,7 +307,7 @@ func columnLetter(j int) string {
 // content is in the Row; Next returns an error only when the file cannot be read further.
 func (r *Reader) Next() (Row, error) {
 	for {
-		num, cells, err := r.tbl.Next()
+		num, cells, err := r.pendingOrNext()
 		if err != nil {
 			return Row{}, err
 		}
@@ -242,7 +319,7 @@ func (r *Reader) Next() (Row, error) {
 				blank = false
 			}
 		}
-		if blank || skipRow(child.NormalizeText(vals[r.colIndex(kyName)].Text)) || r.unanswered(vals) {
+		if blank || sheet.SkipRow(child.NormalizeText(vals[r.colIndex(kyName)].Text), firstText(cells)) || r.unanswered(vals) {
 			continue
 		}
 		return r.row(num, cells, vals), nil
@@ -265,23 +342,23 @@ func (r *Reader) unanswered(vals []sheet.Cell) bool {
 	return true
 }
 
-// footerPrefixes start the lines under a table that are not children.
-var footerPrefixes = []string{"填表人", "填报人", "审核人", "负责人", "制表人", "统计人", "联系电话", "注：", "注:", "说明：", "说明:", "备注："}
+// pendingOrNext returns the row read ahead while looking for the header, else the next one.
+func (r *Reader) pendingOrNext() (int, []sheet.Cell, error) {
+	if r.havePending {
+		r.havePending = false
+		return r.pendingNum, r.pending, nil
+	}
+	return r.tbl.Next()
+}
 
-func skipRow(name string) bool {
-	if strings.Contains(name, "示例") {
-		return true
-	}
-	switch name {
-	case "合计", "总计", "小计":
-		return true
-	}
-	for _, p := range footerPrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
+// firstText is the text of a row's first non-empty cell.
+func firstText(cells []sheet.Cell) string {
+	for _, c := range cells {
+		if c.Text != "" {
+			return c.Text
 		}
 	}
-	return false
+	return ""
 }
 
 func (r *Reader) row(num int, cells, vals []sheet.Cell) Row {

@@ -584,3 +584,89 @@ var testRecord = func() child.Record {
 	r := child.Record{Name: "张小明", SchoolName: "乌海市第一小学", StudyStatus: "enrolled", MedicalInsurance: "none", Health: []string{"healthy"}, DisabilityTypes: []string{}}
 	return r
 }()
+
+// TestRostersAsSchoolsMakeThem: the table on the second sheet, a two-row header (学生信息 over
+// its items, 家长 over 姓名), brothers under one merged 家长 and 家庭住址, and the total and
+// signature lines in the 序号 column.
+func TestRostersAsSchoolsMakeThem(t *testing.T) {
+	a, b := testID("150302", "20150310", "123"), testID("150302", "20170505", "134")
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "说明"); err != nil {
+		t.Fatal(err)
+	}
+	f.SetCellValue("说明", "A1", "请在“学生名册”表中填写")
+	if _, err := f.NewSheet("学生名册"); err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]any{
+		{"乌海市第一小学流动儿童名册"},
+		{"序号", "学生信息", nil, nil, "学籍信息", nil, "父亲", "家庭住址"},
+		{nil, "姓名", "身份证号", "出生日期", "年级", "在校状态", "姓名"},
+		{1, "张小明", a, "2015-03-10", "四年级", "在校", "张建国", "内蒙古自治区乌海市海勃湾区新华街道清泉社区"},
+		{2, "张小亮", b, "2017-05-05", "二年级", "在校"},
+		{"合计", "2人"},
+		{"填表人：王老师", nil, nil, "审核人：李校长"},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("学生名册", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range [][2]string{{"A1", "H1"}, {"A2", "A3"}, {"B2", "D2"}, {"E2", "F2"}, {"H2", "H3"}, {"G4", "G5"}, {"H4", "H5"}} {
+		if err := f.MergeCell("学生名册", m[0], m[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "名册.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := Open(path, dept(t, Education), ReadOptions{Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if len(rd.Warnings()) != 0 {
+		t.Errorf("warnings %+v; header %q", rd.Warnings(), rd.Header())
+	}
+	var got []Record
+	for {
+		r, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Issues.Errors) > 0 {
+			t.Errorf("row %d: %+v", r.Number, r.Issues.Errors)
+		}
+		got = append(got, r.Record)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d records, want 2 (合计 and 填表人 skipped)", len(got))
+	}
+	for _, r := range got {
+		if r.FatherName != "张建国" || r.ResidenceCode() != "150302003012" || r.StudyStatus != "enrolled" {
+			t.Errorf("%s: father %q residence %q status %q", r.Name, r.FatherName, r.ResidenceCode(), r.StudyStatus)
+		}
+	}
+
+	// No sheet with a header: the message names both.
+	g := excelize.NewFile()
+	defer g.Close()
+	g.SetCellValue("Sheet1", "A1", "说明")
+	g.NewSheet("数据")
+	g.SetCellValue("数据", "A1", "甲")
+	path2 := filepath.Join(t.TempDir(), "x.xlsx")
+	if err := g.SaveAs(path2); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path2, dept(t, Health), ReadOptions{})
+	var se *sheet.Error
+	if !errors.As(err, &se) || se.Code != sheet.CodeNoHeader || !strings.Contains(se.Message, "2 个工作表（Sheet1、数据）的前 30 行中都没有找到表头") {
+		t.Errorf("got %v", err)
+	}
+}
