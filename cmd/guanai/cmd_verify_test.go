@@ -153,6 +153,15 @@ func TestVerificationEndToEnd(t *testing.T) {
 	if code != 0 || json.Unmarshal(out, &all) != nil || len(all) != 1 || all[0].KindLabel != "义务教育年龄（6-15 周岁）儿童" {
 		t.Errorf("roster verifications: %s", out)
 	}
+	// A token that belongs to no list is a warning of its row in the summary's warnings.
+	stray := filepath.Join(dir, "stray.csv")
+	if err := os.WriteFile(stray, []byte("姓名,身份证号,学校名称,核查编号\n王小明,"+idA+",乌海市第一小学,HCZZZZZZ-0001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = run(t, nil, "import", "roster", "--dept", "education", stray, "--db", db, "--quiet")
+	if code != 0 || !strings.Contains(string(out), `"column":"核查编号","code":"verify_unknown_token"`) {
+		t.Errorf("stray token: %d %s %s", code, out, stderr)
+	}
 	out, _, _ = run(t, nil, "audit", "list", "--db", db, "--action", "verify.export")
 	if n := strings.Count(string(out), "verify.export"); n != 3 || strings.Contains(string(out), "王小明") {
 		t.Errorf("audit: %d entries\n%s", n, out)

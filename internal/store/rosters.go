@@ -917,7 +917,16 @@ func (s *Store) ReviewRoster(ctx context.Context, actor string, id int64, accept
 		if err := s.link(t, sr.childID, dept.Code, id, p.RosterDate); err != nil {
 			return err
 		}
-		_, err = s.addDiscrepancies(t, sr.childID, dept.Code, id, o.Contra)
+		if _, err = s.addDiscrepancies(t, sr.childID, dept.Code, id, o.Contra); err != nil {
+			return err
+		}
+		if p.Record.VerifyToken == "" {
+			return nil
+		}
+		// A row of a verification list that went to review (its identity had changed): once a
+		// person links it to the very child the list asked about, that item is answered.
+		_, err = t.exec("UPDATE verification_items SET status = 'answered', roster_row_id = ?, answered_at = ? WHERE token = ? AND child_id = ? AND status = 'pending'",
+			id, now, p.Record.VerifyToken, sr.childID)
 		return err
 	})
 	return o, err

@@ -354,3 +354,41 @@ func TestVerificationSelection(t *testing.T) {
 		}
 	})
 }
+
+// TestVerificationAnsweredByReview: an answered row whose identity no longer agrees goes to the
+// matcher; when it lands in the review band and a person links it to the child the list asked
+// about, the item is answered.
+func TestVerificationAnsweredByReview(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		kids := rosterFixture(t, e)
+		v, err := e.CreateVerification(ctx, "cli:t", VerificationSpec{Department: roster.Health, Region: "150302"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := tokenOf(t, e, ctx, v.UID, kids["c"].UID)
+		rows := answerList(t, e, ctx, v.UID, func(set func(token, header, value string)) {
+			set(tok, "公民身份号码", "")
+			set(tok, "姓名", "李楠") // 李娜 written another way: no longer the same name
+			set(tok, "健康管理次数", "2")
+		})
+		opt := RosterOptions{Department: roster.Health, Roster: "h.xlsx", RosterDate: testDay, Threshold: 0.999999, ReviewBand: 0.0001}
+		res, outs, err := e.ImportRoster(ctx, "clerk", opt, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outs[0].Outcome != RosterReview || outs[0].UID != kids["c"].UID || res.Verification.Pending != 1 {
+			t.Fatalf("row %+v, progress %+v", outs[0], res.Verification)
+		}
+		pairs, err := e.RosterReviews(ctx, RosterReviewQuery{Department: roster.Health})
+		if err != nil || len(pairs) != 1 {
+			t.Fatalf("pairs %d %v", len(pairs), err)
+		}
+		if _, err := e.ReviewRoster(ctx, "reviewer", pairs[0].ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.Verification(ctx, v.UID); err != nil || got.Answered != 1 || got.Pending != 0 {
+			t.Errorf("list after the review %+v %v", got, err)
+		}
+	})
+}

@@ -201,6 +201,12 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
 	out.Review, out.Unmatched, out.Failed, out.Leads, out.Discrepancies = res.Review, res.Unmatched, res.Failed, res.Leads, res.Discrepancies
 	out.Verification = res.Verification
+	if v := res.Verification; v != nil {
+		// Tokens that could not be used are warnings of their rows like any other.
+		for _, w := range v.Warnings {
+			out.Warnings = append(out.Warnings, sheet.Problem{Row: w.Row, Column: "核查编号", Code: w.Code, Message: w.Message})
+		}
+	}
 	if res.Rejected > 0 {
 		out.Rejects = "/api/v1/rosters/" + res.Batch + "/rejects"
 	}
