@@ -53,7 +53,8 @@ func LeadReasons(r *Record, asOf child.Date) []string {
 	if yes(r.ParentsAway) {
 		out = append(out, LeadParentsAway)
 	}
-	if r.ResidenceRegistration == "residence_permit" || r.ResidenceRegistration == "temporary" {
+	// A permit, even an expired one (no longer 办理居住证), says the child lives away from its hukou.
+	if r.ResidenceRegistration == "residence_permit" || r.ResidenceRegistration == "temporary" || r.PermitNo != "" {
 		out = append(out, LeadResidencePermit)
 	}
 	county := func(c string) string {

@@ -832,6 +832,12 @@ func (p *parser) police(r *Record) {
 	if r.ResidenceRegistration == "" && r.PermitNo != "" {
 		r.ResidenceRegistration = "residence_permit"
 	}
+	if r.ResidenceRegistration == "residence_permit" && r.PermitExpires != 0 && p.opt.Today != 0 && r.PermitExpires < p.opt.Today {
+		// An expired permit is no residence permit today: the record is not told 办理居住证, and the
+		// row says why (the child may have renewed it elsewhere, or not at all).
+		r.ResidenceRegistration = ""
+		p.is.Warn(kyPermitExpiry, "permit_expired", "居住证已于 "+r.PermitExpires.String()+" 过期，不据此登记为“办理居住证”；请核实是否已续办")
+	}
 	if r.PermitIssued != 0 && r.PermitExpires != 0 && r.PermitExpires < r.PermitIssued {
 		p.errorf(kyPermitExpiry, "before_issued", p.label(kyPermitExpiry)+" "+r.PermitExpires.String()+" 早于"+p.label(kyPermitIssued)+" "+r.PermitIssued.String())
 	}

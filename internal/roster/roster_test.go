@@ -112,6 +112,15 @@ func TestParse(t *testing.T) {
 				ResidenceAddress: &child.Address{RegionCode: "150302003"}, ResidenceRegistration: "residence_permit", PermitNo: "150302202400017", PermitIssued: child.NewDate(2024, 3, 10), PermitExpires: child.NewDate(2027, 3, 10)},
 		},
 		{
+			name:   "police permit expired before today",
+			dept:   Police,
+			header: []string{"姓名", "证件号码", "居住证编号", "发证日期", "有效期限"},
+			cells:  []string{"马小龙", teen, "150302202000017", "2020/3/10", "2020.03.10至2023.03.10"},
+			want: Record{Department: Police, Name: "马小龙", Sex: "1", BirthDate: child.NewDate(2011, 7, 20), IDNumber: teen,
+				PermitNo: "150302202000017", PermitIssued: child.NewDate(2020, 3, 10), PermitExpires: child.NewDate(2023, 3, 10)},
+			warns: []string{"permit_expires:permit_expired"},
+		},
+		{
 			name:   "police temporary registration by words",
 			dept:   Police,
 			header: []string{"姓名", "身份证号", "登记类别"},
@@ -438,6 +447,7 @@ func TestLeadReasons(t *testing.T) {
 		{"flagged migrant", Record{BirthDate: child.NewDate(2015, 1, 1), Migrant: &yes}, []string{LeadFlagMigrant}},
 		{"hukou elsewhere", Record{BirthDate: child.NewDate(2015, 1, 1), HukouAddress: &child.Address{RegionCode: "640104"}, ResidenceAddress: &child.Address{RegionCode: "150302003001"}}, []string{LeadHukouElsewhere}},
 		{"permit", Record{BirthDate: child.NewDate(2012, 1, 1), ResidenceRegistration: "temporary"}, []string{LeadResidencePermit}},
+		{"expired permit", Record{BirthDate: child.NewDate(2012, 1, 1), PermitNo: "150302202000017", PermitExpires: child.NewDate(2023, 3, 10)}, []string{LeadResidencePermit}},
 		{"sixteen", Record{BirthDate: child.NewDate(2009, 6, 29), Migrant: &yes}, nil},
 		{"fifteen (16 周岁 from the day after the birthday)", Record{BirthDate: child.NewDate(2009, 6, 30), LeftBehind: &yes}, []string{LeadFlagLeftBehind}},
 		{"nothing suggests", Record{BirthDate: child.NewDate(2015, 1, 1), ResidenceAddress: &child.Address{RegionCode: "150302003001"}}, nil},
