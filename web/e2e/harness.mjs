@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { inflateRawSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import * as OTPAuth from 'otpauth'
 
@@ -115,4 +116,42 @@ export function idNumber(area, birth, seq, sex) {
   let sum = 0
   for (let i = 0; i < 17; i++) sum += Number(body[i]) * w[i]
   return body + '10X98765432'[sum % 11]
+}
+
+/** xlsxRows reads the first worksheet of an xlsx workbook (a buffer) into rows of cell texts, by
+ * the zip's central directory and a plain reading of the sheet XML: enough for the files the
+ * server writes (shared or inline strings, no formulas). */
+export function xlsxRows(buf) {
+  const files = {}
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  let p = buf.readUInt32LE(eocd + 16)
+  const n = buf.readUInt16LE(eocd + 10)
+  for (let i = 0; i < n; i++) {
+    const method = buf.readUInt16LE(p + 10)
+    const size = buf.readUInt32LE(p + 20)
+    const nameLen = buf.readUInt16LE(p + 28)
+    const extraLen = buf.readUInt16LE(p + 30)
+    const commentLen = buf.readUInt16LE(p + 32)
+    const local = buf.readUInt32LE(p + 42)
+    const name = buf.subarray(p + 46, p + 46 + nameLen).toString()
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)
+    const data = buf.subarray(start, start + size)
+    files[name] = (method === 8 ? inflateRawSync(data) : data).toString('utf8')
+    p += 46 + nameLen + extraLen + commentLen
+  }
+  const unescape = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+  const texts = (xml) => [...xml.matchAll(/<t(?:\s[^>]*)?>([^<]*)<\/t>/g)].map((m) => unescape(m[1])).join('')
+  const shared = [...(files['xl/sharedStrings.xml'] ?? '').matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => texts(m[1]))
+  const sheet = files['xl/worksheets/sheet1.xml'] ?? ''
+  const col = (ref) => [...ref.replace(/\d+$/, '')].reduce((a, ch) => a * 26 + ch.charCodeAt(0) - 64, 0) - 1
+  return [...sheet.matchAll(/<row[^>]*>([\s\S]*?)<\/row>/g)].map((r) => {
+    const out = []
+    for (const c of r[1].matchAll(/<c r="([A-Z]+\d+)"([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      const type = /t="([^"]+)"/.exec(c[2])?.[1]
+      const body = c[3] ?? ''
+      const v = /<v>([^<]*)<\/v>/.exec(body)?.[1]
+      out[col(c[1])] = type === 's' ? shared[Number(v)] : type === 'inlineStr' ? texts(body) : unescape(v ?? '')
+    }
+    return Array.from(out, (x) => x ?? '')
+  })
 }

@@ -2,7 +2,7 @@
 // (node --test). The binary is bin/guanai (GUANAI_BIN), the browser /usr/bin/chromium (CHROMIUM).
 import { after, afterEach, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { field, idNumber, launch, login, startServer, watchConsole } from './harness.mjs'
+import { field, idNumber, launch, login, startServer, watchConsole, xlsxRows } from './harness.mjs'
 
 let srv, browser
 const pages = {} // one signed-in page per user, kept for the whole run
@@ -261,7 +261,7 @@ describe('web UI', { concurrency: false }, () => {
 
     await page.goto(srv.base + '/rosters')
     await page.locator('[data-test=roster-dept]').click()
-    await page.locator('.el-select-dropdown__item', { hasText: '教育' }).click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '教育' }).click()
     await popupsClosed(page)
     await page.locator('[data-test=roster-file]').setInputFiles({ name: '教育名册.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
     await page.locator('[data-test=roster-send]').click()
@@ -325,6 +325,41 @@ describe('web UI', { concurrency: false }, () => {
     await closed.waitFor()
     assert.match(await closed.innerText(), /已登记/)
     assert.equal(await closed.locator(`a[href="/children/${uid}"]`).count(), 1, 'the closed lead links the new record')
+  })
+
+  test('a reviewer sends the education department a verification list and imports its answers', async () => {
+    const page = await as('reviewer')
+    await page.goto(srv.base + '/rosters/verifications')
+    await page.locator('[data-test=verify-dept]').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '教育' }).click()
+    await popupsClosed(page)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=verify-create]').click()])
+    const { readFileSync } = await import('node:fs')
+    const rows = xlsxRows(readFileSync(await download.path()))
+    const head = rows.findIndex((r) => r[0] === '核查编号')
+    assert.ok(head >= 0, 'the list has a header: ' + JSON.stringify(rows.slice(0, 4)))
+    const h = rows[head]
+    const [first, second] = rows.slice(head + 1)
+    assert.match(first[0], /^HC[A-Z0-9]{6}-\d{4,}$/, 'each child has a token')
+    // The department answers: one child is at its school, the other unknown to it.
+    const pick = (r, name) => r[h.indexOf(name)] ?? ''
+    const line = (r, school, answer) => [pick(r, '核查编号'), pick(r, '姓名'), pick(r, '性别'), pick(r, '出生日期'), pick(r, '公民身份号码'), school, answer].join(',')
+    const csv = '\ufeff核查编号,姓名,性别,出生日期,公民身份号码,学校名称,核查结果\n' + line(first, '海北实验小学', '已核实') + '\n' + line(second, '', '查无此人') + '\n'
+
+    await page.goto(srv.base + '/rosters')
+    await page.locator('[data-test=roster-dept]').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '教育' }).click()
+    await popupsClosed(page)
+    await page.locator('[data-test=roster-file]').setInputFiles({ name: '核查名单（已填）.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.locator('[data-test=roster-send]').click()
+    const progress = page.locator('[data-test=roster-verification]')
+    await progress.waitFor({ timeout: 60_000 })
+    assert.match(await progress.innerText(), /已核实 1 人，查无此人 1 人/)
+
+    await page.goto(srv.base + '/rosters/verifications')
+    const row = page.locator('[data-test=verify-list] .el-table__row').first()
+    await row.waitFor()
+    assert.match(await row.innerText(), /已核实 1，查无此人 1/)
   })
 
   test('no page logged an error to the console', () => {
