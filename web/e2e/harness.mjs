@@ -96,8 +96,8 @@ export async function login(page, base, user) {
       await field(page, 'totp').fill(totpCode(user.totp))
       await page.locator('[data-test=login-submit]').click()
       const ok = await Promise.race([
-        page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 }).then(() => true),
-        page.locator('[data-test=login-error]').waitFor({ timeout: 15_000 }).then(() => false),
+        page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 45_000 }).then(() => true),
+        page.locator('[data-test=login-error]').waitFor({ timeout: 45_000 }).then(() => false),
       ])
       if (ok) return
       const wait = 30_000 - (Date.now() % 30_000) + 500
@@ -105,7 +105,7 @@ export async function login(page, base, user) {
     }
     throw new Error('login with TOTP failed for ' + user.username)
   }
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 })
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 45_000 })
 }
 
 /** idNumber makes a valid GB 11643 number for a birth date (YYYYMMDD) and sex (1 male, 2 female). */

@@ -11,6 +11,9 @@ const consoleErrors = {}
 async function as(username, viewport = { width: 1280, height: 900 }) {
   if (pages[username]) return pages[username]
   const ctx = await browser.newContext({ viewport, acceptDownloads: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  // A shared 2-core machine under load can take seconds to render a cascader menu: waits are
+  // generous, and a test that is correct only fails by timing out much later.
+  ctx.setDefaultTimeout(45_000)
   const page = await ctx.newPage()
   consoleErrors[username] = watchConsole(page)
   const user = srv.users[username]
@@ -36,7 +39,7 @@ async function pickRegion(page, picker, names) {
   await page.waitForFunction(
     ([el, name]) => (el.querySelector('input')?.value ?? '').includes(name) || (el.textContent ?? '').includes(name),
     [await picker.elementHandle(), last],
-    { timeout: 15_000 },
+    { timeout: 45_000 },
   )
   await page.keyboard.press('Escape')
   await popupsClosed(page)
@@ -47,7 +50,7 @@ async function popupsClosed(page) {
   await page.waitForFunction(() => ![...document.querySelectorAll('.el-popper')].some((el) => {
     const st = getComputedStyle(el)
     return st.display !== 'none' && st.visibility !== 'hidden' && el.getBoundingClientRect().width > 0
-  }), null, { timeout: 15_000 })
+  }), null, { timeout: 45_000 })
 }
 
 async function setDate(page, placeholder, value) {
@@ -99,10 +102,10 @@ describe('web UI', { concurrency: false }, () => {
     // A mistyped ID number gets the server's own message under the item, as it is typed.
     await field(page, 'id_number').fill(childID.slice(0, 17) + (childID[17] === '1' ? '2' : '1'))
     const idItem = page.locator('.el-form-item.is-error', { hasText: '公民身份号码' })
-    await idItem.locator('.el-form-item__error').waitFor({ timeout: 15_000 })
+    await idItem.locator('.el-form-item__error').waitFor({ timeout: 45_000 })
     assert.match(await idItem.locator('.el-form-item__error').innerText(), /校验|身份/)
     await field(page, 'id_number').fill(childID)
-    await idItem.waitFor({ state: 'detached', timeout: 15_000 })
+    await idItem.waitFor({ state: 'detached', timeout: 45_000 })
     await pickRegion(page, page.locator('[data-test=hukou] .el-cascader').first(), ['宁夏回族自治区', '银川市', '兴庆区'])
     await page.locator('[data-test=co_residents] .el-radio', { hasText: '父母一方' }).click()
     await setDate(page, '离开户籍地日期', leftISO)
@@ -110,11 +113,11 @@ describe('web UI', { concurrency: false }, () => {
     const wide = await page.evaluate(() => document.documentElement.scrollWidth)
     assert.ok(wide <= 375, 'page is ' + wide + ' px wide on a 375-px screen')
     // The live classification preview says why.
-    await page.locator('[data-test=cls-mm] .el-tag', { hasText: '是' }).waitFor({ timeout: 15_000 }).catch(async (e) => {
+    await page.locator('[data-test=cls-mm] .el-tag', { hasText: '是' }).waitFor({ timeout: 45_000 }).catch(async (e) => {
       throw new Error(e.message + '\npreview: ' + (await page.locator('.cls').innerText()))
     })
     await page.locator('[data-test=save-submit]').click()
-    await page.waitForURL(/\/children\/(?!new$)[^/]+$/, { timeout: 15_000 })
+    await page.waitForURL(/\/children\/(?!new$)[^/]+$/, { timeout: 45_000 })
     childURL = page.url()
     await page.locator('[data-test=status]', { hasText: '已提交' }).waitFor()
     assert.equal(await statusOf(page), '已提交')
@@ -165,7 +168,7 @@ describe('web UI', { concurrency: false }, () => {
     const errors = await page.locator('[data-test=preview-errors]').innerText()
     assert.match(errors, /出生日期/)
     await page.locator('[data-test=import-confirm]').click()
-    await page.locator('[data-test=import-result]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-test=import-result]').waitFor({ timeout: 60_000 })
     assert.match(await page.locator('[data-test=import-result]').innerText(), /未导入 1/)
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=rejects-download]').click()])
     const path = await download.path()
@@ -202,6 +205,7 @@ describe('web UI', { concurrency: false }, () => {
 
   test('signing in and moving on works with the keyboard alone', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    ctx.setDefaultTimeout(45_000)
     const page = await ctx.newPage()
     consoleErrors.keyboard = watchConsole(page)
     const user = srv.users.collector2
@@ -211,7 +215,7 @@ describe('web UI', { concurrency: false }, () => {
     await page.keyboard.press('Tab')
     await page.keyboard.type(user.password)
     await page.keyboard.press('Enter')
-    await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 })
+    await page.waitForURL((u) => u.pathname === '/', { timeout: 45_000 })
     // The first Tab reaches the skip link, which moves focus past the navigation.
     await page.keyboard.press('Tab')
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), '跳到主要内容')
@@ -317,7 +321,7 @@ describe('web UI', { concurrency: false }, () => {
     assert.equal(await field(page, 'id_number').inputValue(), leadID)
     await page.locator('[data-test=co_residents] .el-radio', { hasText: '父母双方' }).click()
     await page.locator('[data-test=save-draft]').click()
-    await page.waitForURL(/\/children\/(?!new)[^/?]+$/, { timeout: 15_000 })
+    await page.waitForURL(/\/children\/(?!new)[^/?]+$/, { timeout: 45_000 })
     const uid = page.url().split('/').pop()
     await page.locator('.el-message', { hasText: '走访线索已处理' }).waitFor()
     await page.goto(srv.base + '/leads?status=closed')
