@@ -124,6 +124,29 @@ func BenchmarkReadXLSX(b *testing.B) {
 	}
 }
 
+// BenchmarkMergeScan reads the same workbook with and without the scan for merged ranges that
+// precedes the rows (merge.go), forcing the scan on although the 100,000-row worksheet is larger
+// than maxMergeScan: what the second inflating of the worksheet costs, side by side.
+func BenchmarkMergeScan(b *testing.B) {
+	data, _ := benchData(b)
+	region.Default().Warm()
+	old := maxMergeScan
+	defer func() { maxMergeScan = old }()
+	for _, tc := range []struct {
+		name  string
+		limit uint64
+	}{{"without", 0}, {"with", 1 << 40}} {
+		b.Run(tc.name, func(b *testing.B) {
+			maxMergeScan = tc.limit
+			b.SetBytes(int64(len(data)))
+			defer startClock(b, benchRows)()
+			for i := 0; i < b.N; i++ {
+				benchRead(b, data, "bench.xlsx")
+			}
+		})
+	}
+}
+
 // BenchmarkReadCSV reads the same 100,000 children from CSV.
 func BenchmarkReadCSV(b *testing.B) {
 	_, data := benchData(b)

@@ -22,7 +22,7 @@ import (
 // maxMergeScan is the largest worksheet part (uncompressed) scanned for merged ranges; a larger
 // one — hundreds of thousands of rows, an export of another system rather than a form someone
 // filled in — is read without filling.
-const maxMergeScan = 256 << 20
+var maxMergeScan uint64 = 256 << 20
 
 // maxMerges bounds the ranges kept from one worksheet.
 const maxMerges = 200000
