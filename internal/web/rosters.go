@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
@@ -319,22 +320,45 @@ func maskedIDNumber(id string) string {
 	return idcard.Mask(id)
 }
 
-func rosterPerson(r *roster.Record) personView {
-	p := personView{Name: maskedName(r.Name), Sex: r.Sex, IDNumber: maskedIDNumber(r.IDNumber), ResidenceRegion: r.ResidenceCode(), HukouRegion: r.HukouCode(),
-		FatherName: maskedName(r.FatherName), MotherName: maskedName(r.MotherName)}
+// shown is how a list shows a person's name and numbers: masked, or in full where the task
+// needs them (a reviewer comparing a pair, audited).
+type shown bool
+
+const (
+	masked shown = false
+	inFull shown = true
+)
+
+func (f shown) name(n string) string {
+	if f {
+		return n
+	}
+	return maskedName(n)
+}
+
+func (f shown) id(n string) string {
+	if f {
+		return n
+	}
+	return maskedIDNumber(n)
+}
+
+func rosterPerson(r *roster.Record, f shown) personView {
+	p := personView{Name: f.name(r.Name), Sex: r.Sex, IDNumber: f.id(r.IDNumber), ResidenceRegion: r.ResidenceCode(), HukouRegion: r.HukouCode(),
+		FatherName: f.name(r.FatherName), MotherName: f.name(r.MotherName)}
 	if r.BirthDate != 0 {
 		p.BirthDate = r.BirthDate.String()
 	}
 	return p
 }
 
-func childPerson(r *child.Record) personView {
-	p := personView{Name: maskedName(r.Name), Sex: r.Sex, IDNumber: maskedIDNumber(r.IDNumber), ResidenceRegion: r.ResidenceAddr.Region(), HukouRegion: r.HukouAddress.Region()}
+func childPerson(r *child.Record, f shown) personView {
+	p := personView{Name: f.name(r.Name), Sex: r.Sex, IDNumber: f.id(r.IDNumber), ResidenceRegion: r.ResidenceAddr.Region(), HukouRegion: r.HukouAddress.Region()}
 	if r.Father != nil {
-		p.FatherName = maskedName(r.Father.Name)
+		p.FatherName = f.name(r.Father.Name)
 	}
 	if r.Mother != nil {
-		p.MotherName = maskedName(r.Mother.Name)
+		p.MotherName = f.name(r.Mother.Name)
 	}
 	if r.BirthDate != 0 {
 		p.BirthDate = r.BirthDate.String()
@@ -363,6 +387,7 @@ type reviewPairJSON struct {
 	ChildUID   string            `json:"child_uid"`
 	Agreement  map[string]string `json:"agreement"`
 	Fields     []fieldWeightJSON `json:"fields"`
+	Full       bool              `json:"full"` // names and numbers in full (the reading is audited)
 }
 
 // listRosterReviews lists the pairs of the clerical-review band, side by side, masked; pairs
@@ -378,14 +403,23 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Whether two records are one child is decided on the names and numbers themselves: a user who
+	// may reveal them sees both sides in full (and the reading is audited); others see them masked.
+	show := masked
+	if pr := store.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
+		show = inFull
+	}
 	out := make([]reviewPairJSON, 0, len(ps))
+	var ids []int64
+	var uids []string
 	for _, p := range ps {
 		if p.Candidate == nil {
 			continue
 		}
+		ids, uids = append(ids, p.ID), append(uids, p.Candidate.UID)
 		j := reviewPairJSON{ID: p.ID, Department: p.Department, Batch: p.Batch, Roster: p.Roster, Row: p.Row, Score: p.Score, Method: p.Method,
-			Review: p.Review, RosterRow: rosterPerson(&p.Record), Candidate: childPerson(&p.Candidate.Record), ChildUID: p.Candidate.UID,
-			Agreement: p.Agreement, Fields: []fieldWeightJSON{}}
+			Review: p.Review, RosterRow: rosterPerson(&p.Record, show), Candidate: childPerson(&p.Candidate.Record, show), ChildUID: p.Candidate.UID,
+			Agreement: p.Agreement, Fields: []fieldWeightJSON{}, Full: bool(show)}
 		for _, f := range p.Fields {
 			j.Fields = append(j.Fields, fieldWeightJSON{f.Field, f.Level, f.Weight, f.SiblingWeight})
 		}
@@ -395,6 +429,12 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if show && len(ids) > 0 {
+		if err := s.worklists().Audit(r.Context(), audit.ReviewRead, "roster-reviews", map[string]any{"pairs": ids, "children": uids}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out, "total": total})
 }
@@ -539,7 +579,7 @@ type leadJSON struct {
 
 func toLead(l *store.Lead) leadJSON {
 	j := leadJSON{UID: l.UID, Department: l.Department, Batch: l.Batch, Row: l.Row, Region: l.RegionCode, Reasons: l.Reasons, ReasonText: []string{},
-		Person: rosterPerson(&l.Record), Status: l.Status, Outcome: l.Outcome, ChildUID: l.Child, CreatedAt: l.Created.In(chinaTime).Format("2006-01-02 15:04:05")}
+		Person: rosterPerson(&l.Record, masked), Status: l.Status, Outcome: l.Outcome, ChildUID: l.Child, CreatedAt: l.Created.In(chinaTime).Format("2006-01-02 15:04:05")}
 	if j.Reasons == nil {
 		j.Reasons = []string{}
 	}

@@ -62,7 +62,16 @@ func TestWorklists(t *testing.T) {
 	if status != 200 || out["total"] != 1.0 || len(items) != 1 {
 		t.Fatalf("reviews: %d %v", status, out)
 	}
-	score := items[0].(map[string]any)["score"].(float64)
+	pair := items[0].(map[string]any)
+	score := pair["score"].(float64)
+	// A reviewer compares the names themselves: both sides in full, and the reading audited.
+	if pair["full"] != true || pair["roster_row"].(map[string]any)["name"] != "王大明" || pair["candidate"].(map[string]any)["name"] != "王小明" {
+		t.Errorf("review pair %v", pair)
+	}
+	if page, _ := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.ReviewRead}); page.Total != 1 ||
+		strings.Contains(string(page.Items[0].Detail), "王") || !strings.Contains(string(page.Items[0].Detail), pair["child_uid"].(string)) {
+		t.Errorf("audit of the review list: %+v", page)
+	}
 	if status, out := call(t, h, "GET", "/api/v1/roster-reviews/count?dept=health&min_score=0.01", ""); status != 200 || out["total"] != 1.0 {
 		t.Errorf("count: %d %v", status, out)
 	}

@@ -287,6 +287,10 @@ describe('web UI', { concurrency: false }, () => {
     assert.equal((await pair.locator('[data-test=agree-name]').innerText()).trim(), '相近')
     assert.equal((await pair.locator('[data-test=agree-id_number]').innerText()).trim(), '缺失')
     assert.match(await pair.locator('[data-test=pair-score]').innerText(), /\d+(\.\d)?%/)
+    // The reviewer decides on the names themselves: both in full, with the note that it is audited.
+    const pairText = await pair.innerText()
+    assert.ok(pairText.includes(nearName) && pairText.includes(kids.near.name), 'both names in full: ' + pairText)
+    await page.locator('[data-test=full-note]').waitFor()
     await pair.locator('[data-test=pair-accept]').click()
     await pair.waitFor({ state: 'detached' })
     await page.locator('.el-empty', { hasText: '没有待复核的名册行' }).waitFor()

@@ -125,6 +125,8 @@ export interface ReviewPair {
   child_uid: string
   agreement: Record<string, string>
   fields: FieldWeight[]
+  /** names and numbers in full, for the comparison (the server audits the reading) */
+  full?: boolean
 }
 
 export interface PairLine {
