@@ -44,7 +44,7 @@ const (
 	KeyRotate      = "key.rotate"
 	AuditRead      = "audit.read"
 	LeadDraft      = "lead.draft"      // a home-visit lead opened in full to register the child
-	ReviewRead     = "roster.review"   // review pairs shown in full to a reviewer
+	ReviewRead     = "roster.review"   // review pairs, or the values of contradictions, shown in full
 	WorklistExport = "worklist.export" // a list of discrepancies or leads downloaded
 )
 

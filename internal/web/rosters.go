@@ -508,7 +508,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]map[string]any, 0, len(reps))
 		for i := range reps {
-			out = append(out, discrepancyJSON(&reps[i]))
+			out = append(out, discrepancyJSON(&reps[i], masked))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": out})
 		return
@@ -519,17 +519,36 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, discrepancyJSON(&rep))
+	// A contradiction on a sensitive item (the school's name, a certificate number) is checked on
+	// the two values themselves: a user who may reveal sees them in full, and the reading is
+	// audited; names and ID numbers stay masked.
+	show := masked
+	if pr := store.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
+		var shownItems []string
+		for _, it := range rep.Items {
+			if it.UID != "" && store.Sensitive(it.Field) {
+				shownItems = append(shownItems, it.UID)
+			}
+		}
+		if len(shownItems) > 0 {
+			if err := s.worklists().Audit(r.Context(), audit.ReviewRead, "discrepancies", map[string]any{"discrepancies": shownItems}); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			show = inFull
+		}
+	}
+	writeJSON(w, http.StatusOK, discrepancyJSON(&rep, show))
 }
 
-func discrepancyJSON(rep *store.DiscrepancyReport) map[string]any {
+func discrepancyJSON(rep *store.DiscrepancyReport, values shown) map[string]any {
 	items := make([]map[string]any, 0, len(rep.Items))
 	for _, it := range rep.Items {
 		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": maskedName(it.Name), "id_number": maskedIDNumber(it.IDNumber),
 			"department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
 		if it.UID != "" {
 			rec, ros := it.Record, it.Roster
-			if store.Sensitive(it.Field) {
+			if store.Sensitive(it.Field) && values == masked {
 				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
 			}
 			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
