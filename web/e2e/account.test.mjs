@@ -318,23 +318,36 @@ describe('account security, print view and dashboard', { concurrency: false }, (
     assert.deepEqual(townships, district.by_region.map((r) => r.region_name), 'the table lists the regions of the report')
     assert.ok(townships.length >= 2, 'the district has townships: ' + townships)
 
-    // A click on the first drawn bar narrows the page to that township. The bar is found by its
-    // colour: scanning up from the bottom, the first coloured pixels are the bars' feet on the
-    // axis (the axis labels below are grey).
+    // A click on a bar narrows the page to its township. The bars are found by their colour:
+    // scanning up from the bottom, the first coloured pixels are their feet on the axis (the
+    // axis labels below are grey); the tallest is clicked at half its height. The chart is
+    // polled until drawn.
     const canvas = byRegion.locator('.chart canvas').first()
-    const hit = await canvas.evaluate((c) => {
+    const found = await page.waitForFunction((c) => {
       const ctx = c.getContext('2d')
-      const scale = c.width / c.getBoundingClientRect().width
+      const coloured = (x, y) => {
+        const [r, g, b, a] = ctx.getImageData(x, y, 1, 1).data
+        return a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60
+      }
       for (let y = c.height - 1; y > c.height / 3; y--) {
         const row = ctx.getImageData(0, y, c.width, 1).data
+        let best = null
         for (let x = 0; x < c.width; x++) {
           const [r, g, b, a] = row.slice(x * 4, x * 4 + 4)
-          if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) return { x: (x + 3) / scale, y: (y - 3) / scale }
+          if (!(a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60)) continue
+          let top = y
+          while (top > 0 && coloured(x, top - 1)) top--
+          if (!best || y - top > best.h) best = { x, h: y - top, y: (y + top) / 2 }
+          while (x < c.width && coloured(x + 1, y)) x++ // on to the next bar
+        }
+        if (best) {
+          const scale = c.width / c.getBoundingClientRect().width
+          return best.h >= 4 ? { x: (best.x + 2) / scale, y: best.y / scale } : null
         }
       }
       return null
-    })
-    assert.ok(hit, 'a bar is drawn above the axis')
+    }, await canvas.elementHandle(), { timeout: 15_000 })
+    const hit = await found.jsonValue()
     const narrowed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/stats' && new URL(r.url()).searchParams.get('region')?.length > 6)
     await canvas.click({ position: hit })
     const township = await (await narrowed).json()
