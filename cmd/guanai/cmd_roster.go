@@ -505,34 +505,6 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 	return printJSON(env, toDiscJSON(&rep))
 }
 
-// verificationJSON is a verification list as the command line and the API show it.
-type verificationJSON struct {
-	UID        string `json:"uid"`
-	Department string `json:"department"`
-	DeptLabel  string `json:"department_label"`
-	Region     string `json:"region"`
-	Kind       string `json:"kind"`
-	KindLabel  string `json:"kind_label"`
-	Note       string `json:"note"`
-	Count      int    `json:"count"`
-	Answered   int    `json:"answered"`
-	NotFound   int    `json:"not_found"`
-	Pending    int    `json:"pending"`
-	CreatedBy  string `json:"created_by"`
-	CreatedAt  string `json:"created_at"`
-	File       string `json:"file,omitempty"`
-}
-
-func toVerificationJSON(v *store.Verification) verificationJSON {
-	j := verificationJSON{UID: v.UID, Department: v.Department, Region: v.Region, Kind: v.Kind, KindLabel: store.VerificationKindLabel(v.Department, v.Kind),
-		Note: v.Note, Count: v.Count, Answered: v.Answered, NotFound: v.NotFound, Pending: v.Pending, CreatedBy: v.CreatedBy,
-		CreatedAt: v.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05")}
-	if d, ok := roster.Lookup(v.Department); ok {
-		j.DeptLabel = d.Label
-	}
-	return j
-}
-
 // rosterVerify makes a verification list (docs/rosters.md, 核查往返) and writes its file.
 func rosterVerify(ctx context.Context, env *Env, args []string) error {
 	var dept, regionCode, kind, note, out, actor *string
@@ -631,9 +603,9 @@ func rosterVerifications(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := make([]verificationJSON, 0, len(vs))
+	out := make([]store.VerificationView, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, toVerificationJSON(v))
+		out = append(out, v.View())
 	}
 	return printJSON(env, out)
 }
@@ -655,7 +627,7 @@ func rosterVerification(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	j := toVerificationJSON(v)
+	j := v.View()
 	if *out != "" {
 		if err := writeVerificationFile(ctx, env, s, v.UID, actorOf(env, *actor), *out); err != nil {
 			return err

@@ -643,3 +643,32 @@ func (ri *rosterImport) verificationProgress(ctx context.Context) (*Verification
 	out.Pending = count - out.Answered - out.NotFound
 	return out, nil
 }
+
+// VerificationView is a list as the command line and the API show it (the same keys in both).
+type VerificationView struct {
+	UID        string `json:"uid"`
+	Department string `json:"department"`
+	DeptLabel  string `json:"department_label"`
+	Region     string `json:"region"`
+	Kind       string `json:"kind"`
+	KindLabel  string `json:"kind_label"`
+	Note       string `json:"note"`
+	Count      int    `json:"count"`
+	Answered   int    `json:"answered"`
+	NotFound   int    `json:"not_found"`
+	Pending    int    `json:"pending"`
+	CreatedBy  string `json:"created_by"`
+	CreatedAt  string `json:"created_at"` // China time, 2006-01-02 15:04:05
+	File       string `json:"file,omitempty"`
+}
+
+// View returns v as people read it: labels for codes, the time in China time.
+func (v *Verification) View() VerificationView {
+	j := VerificationView{UID: v.UID, Department: v.Department, Region: v.Region, Kind: v.Kind, KindLabel: VerificationKindLabel(v.Department, v.Kind),
+		Note: v.Note, Count: v.Count, Answered: v.Answered, NotFound: v.NotFound, Pending: v.Pending, CreatedBy: v.CreatedBy,
+		CreatedAt: v.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05")}
+	if d, ok := roster.Lookup(v.Department); ok {
+		j.DeptLabel = d.Label
+	}
+	return j
+}

@@ -57,33 +57,6 @@ func (s *Server) verifications() VerifyStore {
 	return vs
 }
 
-// verificationJSON is a list as the API shows it (the keys of guanai roster verifications).
-type verificationJSON struct {
-	UID        string `json:"uid"`
-	Department string `json:"department"`
-	DeptLabel  string `json:"department_label"`
-	Region     string `json:"region"`
-	Kind       string `json:"kind"`
-	KindLabel  string `json:"kind_label"`
-	Note       string `json:"note"`
-	Count      int    `json:"count"`
-	Answered   int    `json:"answered"`
-	NotFound   int    `json:"not_found"`
-	Pending    int    `json:"pending"`
-	CreatedBy  string `json:"created_by"`
-	CreatedAt  string `json:"created_at"`
-}
-
-func toVerification(v *store.Verification) verificationJSON {
-	j := verificationJSON{UID: v.UID, Department: v.Department, Region: v.Region, Kind: v.Kind, KindLabel: store.VerificationKindLabel(v.Department, v.Kind),
-		Note: v.Note, Count: v.Count, Answered: v.Answered, NotFound: v.NotFound, Pending: v.Pending, CreatedBy: v.CreatedBy,
-		CreatedAt: v.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05")}
-	if d, ok := roster.Lookup(v.Department); ok {
-		j.DeptLabel = d.Label
-	}
-	return j
-}
-
 // createVerification takes {"dept", "region", "kind", "note"} and answers 201 with the list.
 func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) {
 	var body struct {
@@ -111,7 +84,7 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toVerification(v))
+	writeJSON(w, http.StatusCreated, v.View())
 }
 
 func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) {
@@ -129,9 +102,9 @@ func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]verificationJSON, 0, len(vs))
+	out := make([]store.VerificationView, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, toVerification(v))
+		out = append(out, v.View())
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -142,7 +115,7 @@ func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toVerification(v))
+	writeJSON(w, http.StatusOK, v.View())
 }
 
 // verificationFile answers the list's workbook, watermarked with the user and the time; the
