@@ -53,3 +53,15 @@ func (l *Limiter) Allow(key string) bool {
 	l.buckets[key] = b
 	return true
 }
+
+// Refund gives key back the token of an attempt that turned out well, so that only failures use
+// up the bucket: a township office behind one address where everyone signs in at half past
+// eight is not refused, while guessing from that address still is.
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(float64(l.Burst), b.tokens+1)
+		l.buckets[key] = b
+	}
+}

@@ -322,6 +322,15 @@ func TestRateLimit(t *testing.T) {
 	if status, _ := anon.do(t, "POST", "/api/v1/session", `{"username":"ux","password":"x"}`); status != 401 {
 		t.Errorf("after a minute: %d, want 401", status)
 	}
+	// Successful sign-ins do not use up the address: a whole office behind one address signs in.
+	e.clock.Add(time.Hour)
+	col := e.addUser(t, "col", auth.RoleCollector, "minzheng", "150302003012", false)
+	for i := range 25 {
+		body := `{"username":"col","password":"` + col.Password + `"}`
+		if status, out := anon.do(t, "POST", "/api/v1/session", body); status != 200 {
+			t.Fatalf("sign-in %d of one account from one address: %d %v", i+1, status, out)
+		}
+	}
 }
 
 func TestCSRF(t *testing.T) {

@@ -338,6 +338,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// A successful sign-in does not count against the address or the account: the limits are
+	// for failures.
+	s.loginLimit.Refund("ip:" + addr)
+	s.loginLimit.Refund("user:" + strings.ToLower(req.Username))
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil || s.SecureCookies})
 	writeJSON(w, http.StatusOK, s.sessionJSON(&current{sess: sess, user: u}))
