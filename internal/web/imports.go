@@ -91,23 +91,22 @@ func (s *Server) importChildren(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	name := filepath.Base(fh.Filename)
-	rd, err := sheet.NewReader(f, fh.Size, name, sheet.ReadOptions{Today: s.Today(), Regions: s.Regions})
+	ra, cnt := counter(r, f, fh.Size)
+	rd, err := sheet.NewReader(ra, fh.Size, name, sheet.ReadOptions{Today: s.Today(), Regions: s.Regions})
 	if err != nil {
 		s.fail(w, r, sheetError(err))
 		return
 	}
 	defer rd.Close()
+	cnt.reset()
+	p := newProgress(w, r, cnt)
 	out := importJSON{DryRun: dry, File: name, Format: rd.Format(), Errors: []sheet.Problem{}, Warnings: append([]sheet.Problem{}, rd.Warnings()...)}
 	if dry {
-		err = previewImport(r.Context(), rd, &out)
+		err = previewImport(r.Context(), rd, &out, p)
 	} else {
-		err = s.runImport(r.Context(), imp, actor(r), status, f, name, rd, &out)
+		err = s.runImport(r.Context(), imp, actor(r), status, f, name, rd, &out, p)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.answer(w, r, p, out, err)
 }
 
 // sheetError turns a file that cannot be read as the template into a 422 with the reader's own
@@ -132,7 +131,8 @@ const maxListed = 1000
 // previewImport reads every row and counts what would be rejected for its own errors. Rows that
 // only the registry can refuse (a later row contradicting an earlier one about the same child)
 // are found on the real import.
-func previewImport(ctx context.Context, rd *sheet.Reader, out *importJSON) error {
+func previewImport(ctx context.Context, rd *sheet.Reader, out *importJSON, p *progress) error {
+	p.begin(phaseRead, 0)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -145,6 +145,7 @@ func previewImport(ctx context.Context, rd *sheet.Reader, out *importJSON) error
 			return sheetError(err)
 		}
 		out.Rows++
+		p.step(out.Rows)
 		listProblems(&out.Warnings, row.Warnings())
 		e := row.Errors()
 		if len(e) == 0 && outOfScope(ctx, &row.Record) {
@@ -170,7 +171,10 @@ func outOfScope(ctx context.Context, r *child.Record) bool {
 	return p.Scope == "" || !p.InScope(r.ResidenceAddr.Region()) && !p.InScope(r.HukouAddress.Region())
 }
 
-func (s *Server) runImport(ctx context.Context, imp Importer, who, status string, f multipart.File, name string, rd *sheet.Reader, out *importJSON) error {
+// runImport imports the rows of rd chunk by chunk. When it fails, the batch is marked failed
+// (the rows of the chunks written stay, as documented for store.Import; importing the file
+// again is safe); so also when the client goes away and the request's context ends.
+func (s *Server) runImport(ctx context.Context, imp Importer, who, status string, f multipart.File, name string, rd *sheet.Reader, out *importJSON, p *progress) error {
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62)); err != nil {
 		return &Error{Code: "bad_request", Message: "读取上传的文件失败"}
@@ -210,6 +214,8 @@ func (s *Server) runImport(ctx context.Context, imp Importer, who, status string
 		_ = im.Fail(context.WithoutCancel(ctx))
 		return err
 	}
+	p.begin(phaseRead, 0)
+	read := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
@@ -221,6 +227,8 @@ func (s *Server) runImport(ctx context.Context, imp Importer, who, status string
 		if err != nil {
 			return fail(sheetError(err))
 		}
+		read++
+		p.step(read)
 		listProblems(&out.Warnings, row.Warnings())
 		rows = append(rows, store.ImportRow{Row: row.Number, Record: row.Record, Issues: row.Issues, Cells: row.Cells})
 		byNumber[row.Number] = row
@@ -233,9 +241,10 @@ func (s *Server) runImport(ctx context.Context, imp Importer, who, status string
 	if err := flush(); err != nil {
 		return fail(err)
 	}
+	p.begin(phaseWrite, read)
 	res, err := im.Finish(ctx)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
 	if res.Rejected > 0 {

@@ -154,12 +154,18 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rd, err := roster.NewReader(f, fh.Size, name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions})
+	ra, cnt := counter(r, f, fh.Size)
+	rd, err := roster.NewReader(ra, fh.Size, name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions})
 	if err != nil {
 		s.fail(w, r, sheetError(err))
 		return
 	}
 	defer rd.Close()
+	cnt.reset()
+	// With ?progress=1 the answer is streamed (progress.go): "read" while the rows are read,
+	// "match" while the store matches and writes them.
+	p := newProgress(w, r, cnt)
+	p.begin(phaseRead, 0)
 	out := rosterSummaryJSON{File: name, Department: d.Code, Errors: []sheet.Problem{}, Warnings: append([]sheet.Problem{}, rd.Warnings()...)}
 	var rows []store.RosterRow
 	bad := map[int]roster.Row{}
@@ -169,7 +175,7 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			s.fail(w, r, sheetError(err))
+			s.answer(w, r, p, nil, sheetError(err))
 			return
 		}
 		if ws := row.Warnings(); len(ws) > 0 && len(out.Warnings) < 1000 {
@@ -179,11 +185,15 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 			bad[row.Number] = row
 		}
 		rows = append(rows, store.RosterRow{Row: row.Number, Record: row.Record, Issues: row.Issues, Cells: row.Cells})
+		p.step(len(rows))
 	}
+	p.begin(phaseMatch, len(rows))
+	stop := p.heartbeat()
 	res, outcomes, err := s.rosters().ImportRoster(r.Context(), actor(r), store.RosterOptions{Department: d.Code, Roster: name, RosterDate: date,
 		FileSHA256: hex.EncodeToString(h.Sum(nil)), Headers: rd.Header()}, rows)
+	stop()
 	if err != nil {
-		s.fail(w, r, err)
+		s.answer(w, r, p, nil, err)
 		return
 	}
 	for _, o := range outcomes {
@@ -211,7 +221,7 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 	if res.Rejected > 0 {
 		out.Rejects = "/api/v1/rosters/" + res.Batch + "/rejects"
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.answer(w, r, p, out, nil)
 }
 
 type rosterBatchJSON struct {
