@@ -127,18 +127,132 @@ export async function api<T = unknown>(path: string, opt: RequestOptions = {}): 
   return data as T
 }
 
-/** upload sends a multipart form with progress (fetch has no upload progress). */
-export function upload<T>(path: string, form: FormData, onProgress?: (percent: number) => void): Promise<T> {
+/** ServerProgress is a progress line of a streamed upload answer (internal/web/progress.go): the
+ * phase of the server's work, the rows done and, while the file is read, how far through it. */
+export interface ServerProgress {
+  phase: 'read' | 'match' | 'write'
+  rows: number
+  percent?: number
+}
+
+/** StreamEvent is one line of an NDJSON answer. */
+export type StreamEvent = { progress: ServerProgress } | { result: unknown } | { error: ApiError }
+
+// The HTTP status an error would have had as a plain answer (the stream's status is 200 already).
+const streamStatus: Record<string, number> = {
+  bad_request: 400, forbidden: 403, not_found: 404, conflict: 409, too_large: 413, invalid: 422, unavailable: 503,
+}
+
+/** readLines parses the complete lines of an NDJSON text from offset from (a line is complete
+ * once its newline has arrived; with final, the rest counts too) and returns them and the offset
+ * to continue from. A line that is not one of the three kinds is an error event. */
+export function readLines(text: string, from: number, final = false): { events: StreamEvent[]; next: number } {
+  const events: StreamEvent[] = []
+  let at = from
+  for (;;) {
+    let end = text.indexOf('\n', at)
+    if (end < 0) {
+      if (!final || at >= text.length) break
+      end = text.length
+    }
+    const line = text.slice(at, end).trim()
+    at = end + 1
+    if (line) events.push(eventOf(line))
+  }
+  return { events, next: Math.min(at, text.length) }
+}
+
+function eventOf(line: string): StreamEvent {
+  let v: Record<string, unknown> | null = null
+  try {
+    v = JSON.parse(line)
+  } catch {
+    v = null
+  }
+  if (v && typeof v === 'object') {
+    if (v.progress && typeof v.progress === 'object') return { progress: v.progress as ServerProgress }
+    if ('result' in v) return { result: v.result }
+    if (v.error && typeof v.error === 'object') {
+      const code = (v.error as Record<string, unknown>).code
+      return { error: errorOf(streamStatus[typeof code === 'string' ? code : ''] ?? 500, v) }
+    }
+  }
+  return { error: new ApiError(0, 'bad_stream', '服务器返回了无法识别的内容，请稍后重试') }
+}
+
+/** describeProgress says what the server is doing, for the line under the upload bar. */
+export function describeProgress(p: ServerProgress): string {
+  switch (p.phase) {
+    case 'match':
+      return '正在与登记信息比对…'
+    case 'write':
+      return '正在写入…'
+    default:
+      return `正在读取和校验… 已处理 ${p.rows} 行（${p.percent ?? 0}%）`
+  }
+}
+
+const cutOff = '连接中断，服务器没有返回结果：请稍后在导入记录中查看，必要时重新导入'
+
+export interface UploadOptions {
+  /** onServer asks the server for its progress (?progress=1) and receives each line. */
+  onServer?: (p: ServerProgress) => void
+  /** signal aborts the request (the page is left): the promise rejects with an AbortError. */
+  signal?: AbortSignal
+}
+
+/** upload sends a multipart form with progress (fetch has no upload progress). With
+ * opt.onServer the server streams its own progress as NDJSON (docs/import.md) and the promise
+ * resolves with the result line, or rejects with the error line as an ApiError. */
+export function upload<T>(path: string, form: FormData, onProgress?: (percent: number) => void, opt: UploadOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
+    if (opt.signal?.aborted) {
+      reject(new DOMException('上传已取消', 'AbortError'))
+      return
+    }
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', path)
-    xhr.setRequestHeader('Accept', 'application/json')
+    xhr.open('POST', opt.onServer ? withQuery(path, { progress: 1 }) : path)
+    xhr.setRequestHeader('Accept', opt.onServer ? 'application/x-ndjson, application/json' : 'application/json')
     if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken)
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && onProgress) onProgress(Math.round((e.loaded / e.total) * 100))
     }
-    xhr.onerror = () => reject(new ApiError(0, 'network', networkMessage))
+    const onAbort = () => xhr.abort()
+    opt.signal?.addEventListener('abort', onAbort)
+    const settle = () => opt.signal?.removeEventListener('abort', onAbort)
+    // The streamed answer, read as it arrives.
+    let at = 0
+    let end: StreamEvent | null = null
+    const streamed = () => (xhr.getResponseHeader('Content-Type') ?? '').startsWith('application/x-ndjson')
+    const consume = (final: boolean) => {
+      const r = readLines(xhr.responseText, at, final)
+      at = r.next
+      for (const ev of r.events) {
+        if (end) break
+        if ('progress' in ev) opt.onServer?.(ev.progress)
+        else end = ev
+      }
+    }
+    xhr.onprogress = () => {
+      if (xhr.status >= 200 && xhr.status < 300 && streamed()) consume(false)
+    }
+    xhr.onabort = () => {
+      settle()
+      reject(new DOMException('上传已取消', 'AbortError'))
+    }
+    xhr.onerror = () => {
+      settle()
+      reject(new ApiError(0, 'network', networkMessage))
+    }
     xhr.onload = () => {
+      settle()
+      if (xhr.status >= 200 && xhr.status < 300 && streamed()) {
+        consume(true)
+        if (end && 'result' in end) resolve(end.result as T)
+        else if (end && 'error' in end) reject(end.error)
+        else reject(new ApiError(0, 'network', cutOff))
+        return
+      }
       let data: unknown = undefined
       try {
         data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
