@@ -16,7 +16,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"guanai/internal/audit"
 	"guanai/internal/sheet"
+	"guanai/internal/store"
 )
 
 // progressCSV is a registration form of n synthetic children (all valid, in the test user's
@@ -304,5 +306,55 @@ func TestReadCounterXLSX(t *testing.T) {
 	t.Logf("span %d..%d of %d, percent %d to %d", c.from, c.to, len(data), first, prev)
 	if first > 50 || prev < 90 {
 		t.Errorf("percent from %d to %d, want from under half to nearly all", first, prev)
+	}
+}
+
+// cancelAt is a response that ends the request's context once a progress line has counted at
+// least rows rows: the user leaving the page in the middle of an import.
+type cancelAt struct {
+	*httptest.ResponseRecorder
+	rows   int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAt) Write(b []byte) (int, error) {
+	var l struct{ Progress *progressLine }
+	if json.Unmarshal(b, &l) == nil && l.Progress != nil && l.Progress.Rows >= c.rows {
+		c.cancel()
+	}
+	return c.ResponseRecorder.Write(b)
+}
+
+// TestImportProgressCancelled: a client that goes away stops the import, and its batch is
+// marked failed, not left running.
+func TestImportProgressCancelled(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.login(t, e.addUser(t, "city_worker", "collector,reviewer", "minzheng", "1503", false))
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "children.csv")
+	fw.Write(progressCSV(3000))
+	mw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/imports?progress=1", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
+	req.Header.Set("X-CSRF-Token", c.csrf)
+	rec := &cancelAt{ResponseRecorder: httptest.NewRecorder(), rows: 1000, cancel: cancel}
+	e.h.ServeHTTP(rec, req)
+
+	got := parseStream(t, rec.ResponseRecorder)
+	if got.result != nil || got.err != nil || len(got.progress) == 0 {
+		t.Fatalf("cancelled import answered %d lines, result %s, error %v: want progress only", len(got.progress), got.result, got.err)
+	}
+	page, err := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.Import})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("import audit entries %+v (%v), want one", page.Items, err)
+	}
+	entry := page.Items[0]
+	b, err := e.st.ImportBatch(context.Background(), strings.TrimPrefix(entry.Object, "import:"))
+	if err != nil || b.Status != "failed" || !strings.Contains(string(entry.Detail), `"failed":true`) {
+		t.Errorf("batch %+v (%v), audit %s: want failed", b, err, entry.Detail)
 	}
 }
