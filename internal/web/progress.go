@@ -197,11 +197,17 @@ func (p *progress) line(v any) {
 		p.w.WriteHeader(http.StatusOK)
 		p.started = true
 	}
+	// The server's write timeout bounds a silent answer; a stream that keeps saying how far it
+	// is may take longer (a very large import), so each line moves the deadline on.
+	_ = p.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	enc := json.NewEncoder(p.w)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
 	_ = p.rc.Flush()
 }
+
+// streamWriteTimeout is how long a streamed answer may go without a line.
+const streamWriteTimeout = 2 * time.Minute
 
 // heartbeat repeats the current line every heartbeatEvery until the returned function is
 // called, for a step that reports nothing itself.
@@ -249,7 +255,12 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, p *progress, res
 		return
 	}
 	// s.fail decides the code, message and logging as for any request; its body, one line of
-	// JSON {"error": …}, is the stream's last line. A cancelled request answers nothing.
+	// JSON {"error": …}, is the stream's last line. A cancelled request answers nothing: the
+	// client has gone, and what failed was the work stopping (the store does not always say
+	// so with context.Canceled).
+	if r.Context().Err() != nil {
+		return
+	}
 	var rec lineRecorder
 	s.fail(&rec, r, err)
 	if rec.body.Len() > 0 {
