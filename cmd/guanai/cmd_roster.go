@@ -415,33 +415,6 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 	return usageError{"未知的操作 “" + args[0] + "”\n" + leadsUsage}
 }
 
-type discJSON struct {
-	Kind     string              `json:"kind"`
-	Label    string              `json:"label"`
-	AsOf     string              `json:"as_of"`
-	Region   string              `json:"region"`
-	NoRoster bool                `json:"no_roster,omitempty"`
-	Total    int                 `json:"total"`
-	ByRegion []store.RegionCount `json:"by_region"`
-	Items    []map[string]any    `json:"items,omitempty"`
-}
-
-func toDiscJSON(r *store.DiscrepancyReport) discJSON {
-	j := discJSON{Kind: r.Kind, Label: r.Label, AsOf: r.AsOf.String(), Region: r.Region, NoRoster: r.NoRoster, Total: r.Total, ByRegion: r.ByRegion}
-	for _, it := range r.Items {
-		m := map[string]any{"child_uid": it.Child, "department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
-		if it.UID != "" {
-			rec, ros := it.Record, it.Roster
-			if store.Sensitive(it.Field) {
-				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
-			}
-			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
-		}
-		j.Items = append(j.Items, m)
-	}
-	return j
-}
-
 func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(env.Stderr, "用法: guanai discrepancies [--kind KIND] [--region CODE] [--as-of YYYY-MM-DD] [--limit N]\n"+
@@ -492,9 +465,9 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		out := make([]discJSON, 0, len(reps))
+		out := make([]map[string]any, 0, len(reps))
 		for i := range reps {
-			out = append(out, toDiscJSON(&reps[i]))
+			out = append(out, reps[i].View(false))
 		}
 		return printJSON(env, out)
 	}
@@ -502,7 +475,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(env, toDiscJSON(&rep))
+	return printJSON(env, rep.View(false))
 }
 
 // rosterVerify makes a verification list (docs/rosters.md, 核查往返) and writes its file.

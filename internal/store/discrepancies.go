@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"guanai/internal/child"
+	"guanai/internal/idcard"
 	"guanai/internal/roster"
 )
 
@@ -24,10 +25,14 @@ const (
 	DiscNoHealthMgmt         = "no_health_mgmt"        // 0-6 岁儿童没有健康管理记录
 	DiscDisabilityUnrecorded = "disability_unrecorded" // 残联名册中的残疾儿童，登记信息中没有残疾
 	DiscDisabilityUnlisted   = "disability_unlisted"   // 登记为残疾，但不在残联名册中
+	DiscPermitExpiring       = "permit_expiring"       // 居住证已过期或即将到期
 )
 
+// PermitWarnDays is how far ahead a residence permit about to expire is reported.
+const PermitWarnDays = 60
+
 // DiscrepancyKinds lists the kinds in report order.
-var DiscrepancyKinds = []string{DiscContradiction, DiscNoSchool, DiscDropout, DiscNoResidencePermit, DiscNoInsurance,
+var DiscrepancyKinds = []string{DiscContradiction, DiscNoSchool, DiscDropout, DiscNoResidencePermit, DiscPermitExpiring, DiscNoInsurance,
 	DiscNoHealthMgmt, DiscDisabilityUnrecorded, DiscDisabilityUnlisted}
 
 var discLabels = map[string]string{
@@ -39,12 +44,13 @@ var discLabels = map[string]string{
 	DiscNoHealthMgmt:         "0-6 岁儿童没有健康管理服务记录",
 	DiscDisabilityUnrecorded: "残联名册中的持证残疾儿童，登记信息中没有残疾",
 	DiscDisabilityUnlisted:   "登记为残疾，但不在残联持证名册中",
+	DiscPermitExpiring:       "流动儿童的居住证已过期或 60 日内到期",
 }
 
 // discDepartment is the department whose rosters a kind looks at: without any roster of it the
 // kind cannot be reported (every child would be "in no roster").
 var discDepartment = map[string]string{
-	DiscNoSchool: roster.Education, DiscNoResidencePermit: roster.Police, DiscNoInsurance: roster.Insurance,
+	DiscNoSchool: roster.Education, DiscNoResidencePermit: roster.Police, DiscPermitExpiring: roster.Police, DiscNoInsurance: roster.Insurance,
 	DiscNoHealthMgmt: roster.Health, DiscDisabilityUnrecorded: roster.Disability, DiscDisabilityUnlisted: roster.Disability,
 }
 
@@ -203,8 +209,11 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 		return rep, internal("统计差异", err)
 	}
 	cols := "c.uid, c.res_code, c.hukou_code, c.birth_date, c.brief, CASE WHEN c.brief IS NULL THEN c.record END"
-	if q.Kind == DiscContradiction {
+	switch q.Kind {
+	case DiscContradiction:
 		cols += ", d.uid, d.department, d.field, d.detail, d.status, d.created_at"
+	case DiscPermitExpiring:
+		cols += ", " + permitExpiry
 	}
 	rows, err = s.query(ctx, "SELECT "+cols+" FROM "+from+" WHERE "+where+" ORDER BY c.id LIMIT ? OFFSET ?",
 		append(args, clampLimit(q.Limit, 50, 500), max(q.Offset, 0))...)
@@ -219,8 +228,12 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 		var brief, record []byte
 		dest := []any{&it.Child, &res, &hukou, &bd, &brief, &record}
 		var detail []byte
-		if q.Kind == DiscContradiction {
+		var expires sql.NullInt64
+		switch q.Kind {
+		case DiscContradiction:
 			dest = append(dest, &it.UID, &it.Department, &it.Field, &detail, &it.Status, scanTime{&it.Created})
+		case DiscPermitExpiring:
+			dest = append(dest, &expires)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return rep, internal("读取差异", err)
@@ -245,10 +258,17 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 		} else {
 			it.Department = discDepartment[q.Kind]
 		}
+		if expires.Valid {
+			it.Field, it.Label, it.Roster = "permit_expires", "居住证有效期至", child.Date(expires.Int64).String()
+		}
 		rep.Items = append(rep.Items, it)
 	}
 	return rep, rows.Err()
 }
+
+// permitExpiry is the 有效期至 of the residence permit in the latest police roster row linked to
+// child c (NULL without one).
+const permitExpiry = "(SELECT r.permit_expires FROM roster_links l JOIN roster_rows r ON r.id = l.row_id WHERE l.child_id = c.id AND l.department = 'police')"
 
 // discCondition is the WHERE condition of a kind over children c (and discrepancies d).
 func (s *Store) discCondition(q DiscrepancyQuery) (string, []any) {
@@ -272,6 +292,10 @@ func (s *Store) discCondition(q DiscrepancyQuery) (string, []any) {
 			" AND d2.field = 'study_status' AND d2.status = 'open'))", nil
 	case DiscNoResidencePermit:
 		return "(c.migrant_monitoring = 'yes' OR c.migrant_statistics = 'yes') AND NOT " + linked(roster.Police), nil
+	case DiscPermitExpiring:
+		// The latest police roster row naming the child says when its permit runs out.
+		return "(c.migrant_monitoring = 'yes' OR c.migrant_statistics = 'yes') AND " + permitExpiry + " <= ?",
+			[]any{int64(q.AsOf.AddDays(PermitWarnDays))}
 	case DiscNoInsurance:
 		return "NOT " + linked(roster.Insurance), nil
 	case DiscNoHealthMgmt:
@@ -328,4 +352,48 @@ func (s *Store) ResolveDiscrepancy(ctx context.Context, actor, uid, note string)
 			s.d.timeArg(s.instant()), actor, sealed, uid)
 		return err
 	})
+}
+
+// View is a report as the command line and the API show it: the child's name and ID number
+// masked; the values of a contradiction on a sensitive item (a school's name) masked unless
+// values (a caller that may reveal them and has audited the reading).
+func (rep *DiscrepancyReport) View(values bool) map[string]any {
+	items := make([]map[string]any, 0, len(rep.Items))
+	for _, it := range rep.Items {
+		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": maskName(it.Name), "id_number": maskID(it.IDNumber),
+			"department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
+		switch {
+		case it.UID != "":
+			rec, ros := it.Record, it.Roster
+			if Sensitive(it.Field) && !values {
+				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
+			}
+			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
+			m["created_at"] = it.Created.In(chinaTime).Format("2006-01-02 15:04:05")
+		case it.Label != "":
+			// A kind with a date of its own (a permit's 有效期至): the roster's value.
+			m["field"], m["label"], m["roster"] = it.Field, it.Label, it.Roster
+		}
+		items = append(items, m)
+	}
+	byRegion := rep.ByRegion
+	if byRegion == nil {
+		byRegion = []RegionCount{}
+	}
+	return map[string]any{"kind": rep.Kind, "label": rep.Label, "as_of": rep.AsOf.String(), "region": rep.Region, "no_roster": rep.NoRoster,
+		"total": rep.Total, "by_region": byRegion, "items": items}
+}
+
+func maskName(n string) string {
+	if n == "" {
+		return ""
+	}
+	return child.MaskName(n)
+}
+
+func maskID(id string) string {
+	if id == "" {
+		return ""
+	}
+	return idcard.Mask(id)
 }

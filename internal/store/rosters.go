@@ -637,11 +637,11 @@ func (ri *rosterImport) insertTx(t *tx, r *RosterRow, sr *storedRow) (int64, err
 	}
 	var id int64
 	err := t.queryRow(`INSERT INTO roster_rows (batch_id, department, row_no, roster_date, row_bidx, first_seen, id_bidx, person_bidx, outcome,
- child_id, candidate_id, score, method, decision, weights, review, version, fields, res_code, birth_date, sex, codes, data, cells, issues)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+ child_id, candidate_id, score, method, decision, weights, review, version, fields, res_code, birth_date, sex, codes, data, cells, issues, permit_expires)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ri.batchID, ri.dept.Code, r.Row, date(ri.opt.RosterDate), text(sr.rowBidx), sr.first, idb, pb, sr.outcome,
 		nullID(sr.childID), nullID(sr.candidate), nullFloat(sr.score, sr.method != ""), text(sr.method), text(sr.decision), text(sr.weights),
-		text(sr.review), version, strings.Join(sr.fields, ","), res, bd, sex, sr.codes, sr.data, sr.cells, sr.issues).Scan(&id)
+		text(sr.review), version, strings.Join(sr.fields, ","), res, bd, sex, sr.codes, sr.data, sr.cells, sr.issues, date(r.Record.PermitExpires)).Scan(&id)
 	return id, err
 }
 

@@ -66,7 +66,7 @@ type Verification struct {
 
 // verificationKinds are the discrepancy kinds a department can be asked about.
 var verificationKinds = map[string]string{
-	DiscNoSchool: roster.Education, DiscDropout: roster.Education, DiscNoResidencePermit: roster.Police,
+	DiscNoSchool: roster.Education, DiscDropout: roster.Education, DiscNoResidencePermit: roster.Police, DiscPermitExpiring: roster.Police,
 	DiscNoHealthMgmt: roster.Health, DiscNoInsurance: roster.Insurance, DiscDisabilityUnlisted: roster.Disability,
 }
 

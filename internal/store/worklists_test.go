@@ -6,6 +6,7 @@ import (
 
 	"guanai/internal/audit"
 	"guanai/internal/auth"
+	"guanai/internal/child"
 	"guanai/internal/roster"
 )
 
@@ -128,6 +129,48 @@ func TestLeadDraft(t *testing.T) {
 		}
 		if _, _, err := e.LeadDraft(WithPrincipal(ctx, principal(auth.RoleOfficer, "150302")), uid); errCode(err) != CodeForbidden {
 			t.Errorf("an officer opens the lead to register the child: %v", err)
+		}
+	})
+}
+
+// TestPermitExpiring: migrant children whose latest police roster row has a residence permit that
+// has run out, or runs out within PermitWarnDays, are listed with the date.
+func TestPermitExpiring(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		kids := rosterFixture(t, e)
+		// a and the twin came from Ningxia over a year ago: migrant children.
+		for _, k := range []string{"a", "twin"} {
+			rec := kids[k].Record
+			rec.LeftHukouDate = child.NewDate(2024, 3, 1)
+			c, err := e.Update(ctx, "clerk", kids[k].UID, kids[k].Version, rec, Source{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kids[k] = c
+		}
+		q := DiscrepancyQuery{Kind: DiscPermitExpiring, AsOf: testDay}
+		if rep, err := e.Discrepancies(ctx, q); err != nil || !rep.NoRoster {
+			t.Fatalf("before any police roster: %+v %v", rep, err)
+		}
+		header := []string{"姓名", "身份证号", "居住证编号", "签发日期", "有效期至"}
+		rows := parseRows(t, roster.Police, header,
+			[]string{"王小明", kids["a"].Record.IDNumber, "150302202200017", "2022-08-01", "2025-08-01"},    // in 32 days
+			[]string{"王子涵", kids["twin"].Record.IDNumber, "150302202400018", "2024-01-01", "2030-01-01"}, // years ahead
+			[]string{"李娜", kids["c"].Record.IDNumber, "150302202300019", "2023-01-01", "2025-01-01"})     // expired, but not migrant
+		if _, _, err := e.ImportRoster(ctx, "clerk", RosterOptions{Department: roster.Police, Roster: "居住证.xlsx", RosterDate: testDay}, rows); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := e.Discrepancies(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total != 1 || len(rep.Items) != 1 || rep.Items[0].Child != kids["a"].UID || rep.Items[0].Roster != "2025-08-01" || rep.Items[0].Label != "居住证有效期至" {
+			t.Errorf("expiring permits %+v", rep)
+		}
+		q.AsOf = child.NewDate(2029, 12, 1)
+		if rep, _ := e.Discrepancies(ctx, q); rep.Total != 2 {
+			t.Errorf("as of 2029-12-01: %d children, want 2", rep.Total)
 		}
 	})
 }

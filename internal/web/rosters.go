@@ -518,7 +518,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]map[string]any, 0, len(reps))
 		for i := range reps {
-			out = append(out, discrepancyJSON(&reps[i], masked))
+			out = append(out, reps[i].View(false))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": out})
 		return
@@ -548,30 +548,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 			show = inFull
 		}
 	}
-	writeJSON(w, http.StatusOK, discrepancyJSON(&rep, show))
-}
-
-func discrepancyJSON(rep *store.DiscrepancyReport, values shown) map[string]any {
-	items := make([]map[string]any, 0, len(rep.Items))
-	for _, it := range rep.Items {
-		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": maskedName(it.Name), "id_number": maskedIDNumber(it.IDNumber),
-			"department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
-		if it.UID != "" {
-			rec, ros := it.Record, it.Roster
-			if store.Sensitive(it.Field) && values == masked {
-				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
-			}
-			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
-			m["created_at"] = it.Created.In(chinaTime).Format("2006-01-02 15:04:05")
-		}
-		items = append(items, m)
-	}
-	byRegion := rep.ByRegion
-	if byRegion == nil {
-		byRegion = []store.RegionCount{}
-	}
-	return map[string]any{"kind": rep.Kind, "label": rep.Label, "as_of": rep.AsOf.String(), "region": rep.Region, "no_roster": rep.NoRoster,
-		"total": rep.Total, "by_region": byRegion, "items": items}
+	writeJSON(w, http.StatusOK, rep.View(bool(show)))
 }
 
 func (s *Server) resolveDiscrepancy(w http.ResponseWriter, r *http.Request) {

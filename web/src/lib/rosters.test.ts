@@ -140,7 +140,7 @@ describe('small helpers', () => {
   })
   it('offers each department its own selections besides the whole population', () => {
     expect(verificationKinds('education').map((k) => k.value)).toEqual(['', 'no_school', 'dropout'])
-    expect(verificationKinds('police').map((k) => k.value)).toEqual(['', 'no_residence_permit'])
+    expect(verificationKinds('police').map((k) => k.value)).toEqual(['', 'no_residence_permit', 'permit_expiring'])
     expect(verificationKinds('unknown').map((k) => k.value)).toEqual([''])
     expect(verificationKinds('police')[0].label).toBe('区域内流动儿童')
   })

@@ -283,6 +283,7 @@ const kindDepartments: Record<string, string> = {
   no_school: 'education',
   dropout: 'education',
   no_residence_permit: 'police',
+  permit_expiring: 'police',
   no_insurance: 'insurance',
   no_health_mgmt: 'health',
   disability_unrecorded: 'disability',
@@ -304,7 +305,10 @@ export interface Choice {
 // department's whole population in the region.
 const verifyKinds: Record<string, Choice[]> = {
   education: [{ value: 'no_school', label: '义务教育年龄儿童不在学生名册中' }, { value: 'dropout', label: '疑似辍学' }],
-  police: [{ value: 'no_residence_permit', label: '流动儿童没有居住证或暂住登记记录' }],
+  police: [
+    { value: 'no_residence_permit', label: '流动儿童没有居住证或暂住登记记录' },
+    { value: 'permit_expiring', label: '居住证已过期或 60 日内到期' },
+  ],
   health: [{ value: 'no_health_mgmt', label: '0-6 岁儿童没有健康管理服务记录' }],
   insurance: [{ value: 'no_insurance', label: '不在医保参保名册中' }],
   disability: [{ value: 'disability_unlisted', label: '登记为残疾，但不在残联持证名册中' }],
