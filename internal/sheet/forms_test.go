@@ -204,3 +204,23 @@ func TestTableNextSheet(t *testing.T) {
 		t.Error("a third sheet")
 	}
 }
+
+// TestWriteTableSheetName: a work list named after a long report still makes a workbook (Excel
+// allows 31 characters in a worksheet's name, and no : \ / ? * [ ]).
+func TestWriteTableSheetName(t *testing.T) {
+	var buf bytes.Buffer
+	rows := func(yield func([]string) bool) { yield([]string{"1", "2"}) }
+	name := "差异核查-义务教育年龄（6-15 周岁）儿童不在任何学生名册中：第[1]批/汇总"
+	if err := WriteTable(&buf, []string{"甲", "乙"}, rows, nil, WriteOptions{SheetName: name}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got := f.GetSheetName(0)
+	if n := len([]rune(got)); n != 31 || strings.ContainsAny(got, `:\/?*[]`) {
+		t.Errorf("sheet name %q (%d characters)", got, n)
+	}
+}

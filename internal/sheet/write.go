@@ -52,7 +52,17 @@ func (o *WriteOptions) sheetName() string {
 	if o.SheetName == "" {
 		return "儿童信息"
 	}
-	return o.SheetName
+	// Excel allows 31 characters and none of : \ / ? * [ ] in a worksheet's name.
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]`, r) {
+			return '_'
+		}
+		return r
+	}, o.SheetName)
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	return name
 }
 
 func (o *WriteOptions) regions() *region.Table {
