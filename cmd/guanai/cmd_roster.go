@@ -112,6 +112,17 @@ func rosterTemplate(env *Env, args []string) error {
 
 // dbCommand parses the common options of a command that reads the database.
 func dbCommand(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet)) (*store.Store, []string, error) {
+	return openDBCommand(ctx, env, name, args, define, false)
+}
+
+// dbCommandNoArgs is dbCommand for a command that takes options only: an argument besides them
+// is refused before the database is opened.
+func dbCommandNoArgs(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet)) (*store.Store, error) {
+	s, _, err := openDBCommand(ctx, env, name, args, define, true)
+	return s, err
+}
+
+func openDBCommand(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet), noArgs bool) (*store.Store, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	finish := commonFlags(fs, env)
@@ -119,6 +130,9 @@ func dbCommand(ctx context.Context, env *Env, name string, args []string, define
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, nil, err
+	}
+	if noArgs && len(pos) > 0 {
+		return nil, nil, usageError{"多余的参数：" + strings.Join(pos, " ")}
 	}
 	c, err := finish()
 	if err != nil {
@@ -441,7 +455,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 	}
 	var kind, region, asOf *string
 	var limit *int
-	s, pos, err := dbCommand(ctx, env, "discrepancies", args, func(fs *flag.FlagSet) {
+	s, err := dbCommandNoArgs(ctx, env, "discrepancies", args, func(fs *flag.FlagSet) {
 		kind = fs.String("kind", "", "差异类型："+strings.Join(store.DiscrepancyKinds, "、"))
 		region = fs.String("region", "", "区划代码（默认全部）")
 		asOf = fs.String("as-of", "", "计算年龄的日期 YYYY-MM-DD（默认今天）")
@@ -451,9 +465,6 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	if len(pos) > 0 {
-		return usageError{"多余的参数：" + strings.Join(pos, " ")}
-	}
 	var d child.Date
 	if *asOf != "" {
 		if d, _, err = child.ParseDate(*asOf); err != nil || d == 0 {
@@ -481,7 +492,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 // rosterVerify makes a verification list (docs/rosters.md, 核查往返) and writes its file.
 func rosterVerify(ctx context.Context, env *Env, args []string) error {
 	var dept, regionCode, kind, note, out, actor *string
-	s, pos, err := dbCommand(ctx, env, "roster verify", args, func(fs *flag.FlagSet) {
+	s, err := dbCommandNoArgs(ctx, env, "roster verify", args, func(fs *flag.FlagSet) {
 		dept = fs.String("dept", "", "部门（必填）")
 		regionCode = fs.String("region", "", "区划代码：只列出居住地或户籍地在此区划的儿童（默认全部）")
 		kind = fs.String("kind", "", "差异类型：只列出该差异报告中的儿童（默认部门的全部对象）")
@@ -493,9 +504,6 @@ func rosterVerify(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	if len(pos) > 0 {
-		return usageError{"多余的参数：" + strings.Join(pos, " ")}
-	}
 	d, err := lookupDept(*dept, true)
 	if err != nil {
 		return err
@@ -554,16 +562,13 @@ func writeVerificationFile(ctx context.Context, env *Env, s *store.Store, uid, w
 
 func rosterVerifications(ctx context.Context, env *Env, args []string) error {
 	var dept *string
-	s, pos, err := dbCommand(ctx, env, "roster verifications", args, func(fs *flag.FlagSet) {
+	s, err := dbCommandNoArgs(ctx, env, "roster verifications", args, func(fs *flag.FlagSet) {
 		dept = fs.String("dept", "", "只列出该部门的核查名单")
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if len(pos) > 0 {
-		return usageError{"多余的参数：" + strings.Join(pos, " ")}
-	}
 	d, err := lookupDept(*dept, false)
 	if err != nil {
 		return err
