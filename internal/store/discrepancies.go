@@ -107,6 +107,9 @@ type DiscrepancyQuery struct {
 	Status string
 	Limit  int
 	Offset int
+	// NoCounts leaves out the totals by division (a caller paging through the items has them);
+	// NoItems leaves out the items (a summary of every kind).
+	NoCounts, NoItems bool
 }
 
 // DiscrepancyItem is one child in a discrepancy report. Record and Roster hold the two values of
@@ -186,27 +189,13 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 	if q.Kind == DiscContradiction {
 		from = "discrepancies d JOIN children c ON c.id = d.child_id"
 	}
-	// Counts by division one level below the region.
-	n := len(prefix)
-	next := map[int]int{0: 2, 2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[n]
-	rows, err := s.query(ctx, "SELECT substr("+regionCol+", 1, ?) AS r, count(*) FROM "+from+" WHERE "+where+" GROUP BY 1 ORDER BY 1",
-		append([]any{next}, args...)...)
-	if err != nil {
-		return rep, internal("统计差异", err)
-	}
-	for rows.Next() {
-		var code sql.NullString
-		var cnt int
-		if err := rows.Scan(&code, &cnt); err != nil {
-			rows.Close()
-			return rep, internal("统计差异", err)
+	if !q.NoCounts {
+		if err := s.discCounts(ctx, &rep, from, where, regionCol, len(prefix), args); err != nil {
+			return rep, err
 		}
-		rep.Total += cnt
-		rep.ByRegion = append(rep.ByRegion, RegionCount{Code: code.String, Count: cnt})
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return rep, internal("统计差异", err)
+	if q.NoItems {
+		return rep, nil
 	}
 	cols := "c.uid, c.res_code, c.hukou_code, c.birth_date, c.brief, CASE WHEN c.brief IS NULL THEN c.record END"
 	switch q.Kind {
@@ -215,7 +204,7 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 	case DiscPermitExpiring:
 		cols += ", " + permitExpiry
 	}
-	rows, err = s.query(ctx, "SELECT "+cols+" FROM "+from+" WHERE "+where+" ORDER BY c.id LIMIT ? OFFSET ?",
+	rows, err := s.query(ctx, "SELECT "+cols+" FROM "+from+" WHERE "+where+" ORDER BY c.id LIMIT ? OFFSET ?",
 		append(args, clampLimit(q.Limit, 50, 500), max(q.Offset, 0))...)
 	if err != nil {
 		return rep, internal("读取差异", err)
@@ -266,6 +255,31 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 	return rep, rows.Err()
 }
 
+// discCounts fills the total and the counts by division one level below the region (n digits).
+func (s *Store) discCounts(ctx context.Context, rep *DiscrepancyReport, from, where, regionCol string, n int, args []any) error {
+	next := map[int]int{0: 2, 2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[n]
+	rows, err := s.query(ctx, "SELECT substr("+regionCol+", 1, ?) AS r, count(*) FROM "+from+" WHERE "+where+" GROUP BY 1 ORDER BY 1",
+		append([]any{next}, args...)...)
+	if err != nil {
+		return internal("统计差异", err)
+	}
+	for rows.Next() {
+		var code sql.NullString
+		var cnt int
+		if err := rows.Scan(&code, &cnt); err != nil {
+			rows.Close()
+			return internal("统计差异", err)
+		}
+		rep.Total += cnt
+		rep.ByRegion = append(rep.ByRegion, RegionCount{Code: code.String, Count: cnt})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return internal("统计差异", err)
+	}
+	return nil
+}
+
 // permitExpiry is the 有效期至 of the residence permit in the latest police roster row linked to
 // child c (NULL without one).
 const permitExpiry = "(SELECT r.permit_expires FROM roster_links l JOIN roster_rows r ON r.id = l.row_id WHERE l.child_id = c.id AND l.department = 'police')"
@@ -313,7 +327,7 @@ func (s *Store) discCondition(q DiscrepancyQuery) (string, []any) {
 func (s *Store) DiscrepancySummary(ctx context.Context, region string, asOf child.Date) ([]DiscrepancyReport, error) {
 	out := make([]DiscrepancyReport, 0, len(DiscrepancyKinds))
 	for _, k := range DiscrepancyKinds {
-		rep, err := s.Discrepancies(ctx, DiscrepancyQuery{Kind: k, Region: region, AsOf: asOf, Limit: 1})
+		rep, err := s.Discrepancies(ctx, DiscrepancyQuery{Kind: k, Region: region, AsOf: asOf, NoItems: true})
 		if err != nil {
 			return nil, err
 		}

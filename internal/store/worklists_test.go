@@ -168,6 +168,15 @@ func TestPermitExpiring(t *testing.T) {
 		if rep.Total != 1 || len(rep.Items) != 1 || rep.Items[0].Child != kids["a"].UID || rep.Items[0].Roster != "2025-08-01" || rep.Items[0].Label != "居住证有效期至" {
 			t.Errorf("expiring permits %+v", rep)
 		}
+		sum, err := e.DiscrepancySummary(ctx, "", testDay)
+		if err != nil || len(sum) != len(DiscrepancyKinds) {
+			t.Fatalf("summary %d kinds, %v", len(sum), err)
+		}
+		for _, r := range sum {
+			if r.Kind == DiscPermitExpiring && (r.Total != 1 || len(r.ByRegion) != 1 || len(r.Items) != 0) {
+				t.Errorf("summary of permit_expiring %+v: want the count by division and no items", r)
+			}
+		}
 		q.AsOf = child.NewDate(2029, 12, 1)
 		if rep, _ := e.Discrepancies(ctx, q); rep.Total != 2 {
 			t.Errorf("as of 2029-12-01: %d children, want 2", rep.Total)

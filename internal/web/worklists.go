@@ -235,6 +235,7 @@ func (s *Server) exportDiscrepancies(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			q.Offset += len(rep.Items)
+			q.NoCounts = true // the first page had them
 			var err error
 			if rep, err = s.rosters().Discrepancies(r.Context(), q); err != nil {
 				if s.Log != nil {
