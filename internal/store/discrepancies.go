@@ -374,7 +374,7 @@ func (s *Store) ResolveDiscrepancy(ctx context.Context, actor, uid, note string)
 func (rep *DiscrepancyReport) View(values bool) map[string]any {
 	items := make([]map[string]any, 0, len(rep.Items))
 	for _, it := range rep.Items {
-		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": maskName(it.Name), "id_number": maskID(it.IDNumber),
+		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": child.MaskName(it.Name), "id_number": idcard.Mask(it.IDNumber),
 			"department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
 		switch {
 		case it.UID != "":
@@ -396,18 +396,4 @@ func (rep *DiscrepancyReport) View(values bool) map[string]any {
 	}
 	return map[string]any{"kind": rep.Kind, "label": rep.Label, "as_of": rep.AsOf.String(), "region": rep.Region, "no_roster": rep.NoRoster,
 		"total": rep.Total, "by_region": byRegion, "items": items}
-}
-
-func maskName(n string) string {
-	if n == "" {
-		return ""
-	}
-	return child.MaskName(n)
-}
-
-func maskID(id string) string {
-	if id == "" {
-		return ""
-	}
-	return idcard.Mask(id)
 }

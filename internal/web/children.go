@@ -113,8 +113,8 @@ func fieldView(ctx context.Context, rec *child.Record) any {
 // character. Revealing a value is a separate, audited request.
 func MaskRecord(r *child.Record) {
 	r.Name = child.MaskName(r.Name)
-	r.IDNumber = maskID(r.IDNumber)
-	r.DisabilityCertificateNo = maskID(r.DisabilityCertificateNo)
+	r.IDNumber = idcard.Mask(r.IDNumber)
+	r.DisabilityCertificateNo = idcard.Mask(r.DisabilityCertificateNo)
 	maskAddr(r.HukouAddress)
 	maskAddr(r.ResidenceAddr)
 	for _, p := range []*child.Parent{r.Father, r.Mother} {
@@ -122,28 +122,21 @@ func MaskRecord(r *child.Record) {
 			continue
 		}
 		p.Name = child.MaskName(p.Name)
-		p.IDNumber = maskID(p.IDNumber)
+		p.IDNumber = idcard.Mask(p.IDNumber)
 		p.Phone = maskPhone(p.Phone)
 		maskAddr(p.HukouAddress)
 		maskAddr(p.ResidenceAddr)
 	}
 	if g := r.OtherGuardian; g != nil {
-		g.Name, g.IDNumber, g.Phone = child.MaskName(g.Name), maskID(g.IDNumber), maskPhone(g.Phone)
+		g.Name, g.IDNumber, g.Phone = child.MaskName(g.Name), idcard.Mask(g.IDNumber), maskPhone(g.Phone)
 		maskAddr(g.HukouAddress)
 		maskAddr(g.ResidenceAddr)
 	}
 	if c := r.Caregiver; c != nil {
-		c.Name, c.IDNumber, c.Phone = child.MaskName(c.Name), maskID(c.IDNumber), maskPhone(c.Phone)
+		c.Name, c.IDNumber, c.Phone = child.MaskName(c.Name), idcard.Mask(c.IDNumber), maskPhone(c.Phone)
 		maskAddr(c.HukouAddress)
 		maskAddr(c.ResidenceAddr)
 	}
-}
-
-func maskID(s string) string {
-	if s == "" {
-		return ""
-	}
-	return idcard.Mask(s)
 }
 
 func maskPhone(s string) string {
@@ -224,7 +217,7 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request) {
 		rec := c.Record
 		items = append(items, listItem{
 			UID: c.UID, Name: child.MaskName(rec.Name), Sex: rec.Sex, BirthDate: rec.BirthDate.String(),
-			Age: c.Classification.Age, IDNumber: maskID(rec.IDNumber), Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
+			Age: c.Classification.Age, IDNumber: idcard.Mask(rec.IDNumber), Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
 			ResidenceRegion: rec.ResidenceAddr.Region(), HukouRegion: rec.HukouAddress.Region(),
 			MigrantMonitoring: c.Classification.MigrantMonitoring, MigrantStatistics: c.Classification.MigrantStatistics,
 			LeftBehind: c.Classification.LeftBehind, KeyCare: c.Classification.KeyCare, KeyCareReasons: c.Classification.KeyCareReasons,

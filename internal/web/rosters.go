@@ -316,20 +316,6 @@ type personView struct {
 	MotherName      string `json:"mother_name,omitempty"`
 }
 
-func maskedName(n string) string {
-	if n == "" {
-		return ""
-	}
-	return child.MaskName(n)
-}
-
-func maskedIDNumber(id string) string {
-	if id == "" {
-		return ""
-	}
-	return idcard.Mask(id)
-}
-
 // shown is how a list shows a person's name and numbers: masked, or in full where the task
 // needs them (a reviewer comparing a pair, audited).
 type shown bool
@@ -343,14 +329,14 @@ func (f shown) name(n string) string {
 	if f {
 		return n
 	}
-	return maskedName(n)
+	return child.MaskName(n)
 }
 
 func (f shown) id(n string) string {
 	if f {
 		return n
 	}
-	return maskedIDNumber(n)
+	return idcard.Mask(n)
 }
 
 func rosterPerson(r *roster.Record, f shown) personView {

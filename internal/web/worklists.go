@@ -11,6 +11,7 @@ import (
 	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
+	"guanai/internal/idcard"
 	"guanai/internal/roster"
 	"guanai/internal/sheet"
 	"guanai/internal/store"
@@ -225,7 +226,7 @@ func (s *Server) exportDiscrepancies(w http.ResponseWriter, r *http.Request) {
 				if store.Sensitive(it.Field) {
 					rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
 				}
-				if !yield([]string{rep.Label, it.Child, maskedName(it.Name), maskedIDNumber(it.IDNumber), age, s.placeName(it.ResidenceCode),
+				if !yield([]string{rep.Label, it.Child, child.MaskName(it.Name), idcard.Mask(it.IDNumber), age, s.placeName(it.ResidenceCode),
 					s.placeName(it.HukouCode), dept, it.Label, rec, ros, status[it.Status], created}) {
 					return
 				}
