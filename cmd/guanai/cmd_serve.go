@@ -82,7 +82,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.Close()
 	if *withDemo {
-		if err := fillDemo(ctx, env, s, *demoSize); err != nil {
+		if err := fillDemo(auth.WithPrincipal(ctx, auth.System("demo")), env, s, *demoSize); err != nil {
 			return err
 		}
 		if err := createDemoUsers(ctx, env, s); err != nil {
@@ -96,13 +96,26 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	go region.Default().Warm()
 	// Classification is recomputed every day (RULES.md 重新判定): at start and after each
 	// midnight in China.
-	go dailyReclassify(ctx, env, s, log, c.Rules())
+	// The server's own jobs act as themselves (system:<job> in the trail), not as whoever
+	// started the server.
+	go dailyReclassify(auth.WithPrincipal(ctx, auth.System("daily")), env, s, log, c.Rules())
 	// Statistics: today's reports of the city and its districts are recomputed after changes, at
 	// most every 10 minutes (the longest a stale report is served; a read after a change starts a
 	// recomputation anyway), so that the dashboard reads a kept report rather than computing one —
 	// with a million records a recomputation costs a core for a minute or more.
-	go web.StatsService(s).KeepWarm(ctx, 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
+	go web.StatsService(s).KeepWarm(auth.WithPrincipal(ctx, auth.System("stats")), 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
 	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
+	// Imports left running by a process that died are marked failed, each audited: at start and
+	// every minute (a batch counts as dead after store.RecoverBatches' silence).
+	housekeeping := auth.WithPrincipal(ctx, auth.System("housekeeping"))
+	recoverBatches := func() {
+		if n, err := s.RecoverBatches(housekeeping); err != nil && ctx.Err() == nil {
+			log.Error("recover interrupted imports", "err", err)
+		} else if n > 0 {
+			log.Warn("interrupted imports marked failed", "batches", n)
+		}
+	}
+	recoverBatches()
 	go func() {
 		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()
@@ -114,7 +127,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				if err := s.ReloadKeys(); err != nil {
 					log.Error("reload key file", "err", err)
 				}
-				if _, err := s.PurgeSessions(ctx, env.Now().Add(-policy.IdleTimeout)); err != nil && ctx.Err() == nil {
+				recoverBatches()
+				if _, err := s.PurgeSessions(housekeeping, env.Now().Add(-policy.IdleTimeout)); err != nil && ctx.Err() == nil {
 					log.Error("purge idle sessions", "err", err)
 				}
 			}

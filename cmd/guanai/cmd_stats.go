@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/region"
 	"guanai/internal/stats"
@@ -151,7 +152,7 @@ func runStatsSnapshot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	regions, err := stats.TakeSnapshot(ctx, s, store.ActorOf(ctx), m, stats.Query{Config: c.Rules()})
+	regions, err := stats.TakeSnapshot(ctx, s, auth.ActorOf(ctx), m, stats.Query{Config: c.Rules()})
 	if err != nil {
 		return err
 	}

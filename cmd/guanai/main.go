@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"guanai/internal/auth"
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"sort"
 	"strings"
 	"syscall"
@@ -69,6 +71,10 @@ func Main(ctx context.Context, env *Env, args []string) int {
 		usage(env.Stderr)
 		return 2
 	}
+	// Whoever runs the binary on the server acts as its local operator: the whole database,
+	// every action audited as cli:<os user> (docs/security.md). The store refuses a context
+	// without a principal, so nothing here runs unaccounted for.
+	ctx = auth.WithPrincipal(ctx, auth.Operator(osUser(env)))
 	if err := cmd.run(ctx, env, args[1:]); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -82,6 +88,14 @@ func Main(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// osUser names the operating-system account running the command, for the audit trail.
+func osUser(env *Env) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return env.Getenv("USER")
 }
 
 // version is set at build time with -ldflags "-X main.version=…".

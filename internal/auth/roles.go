@@ -87,12 +87,17 @@ func RoleByCode(code string) (Role, bool) {
 type Department struct {
 	Code  string
 	Label string
+	// Rosters are the roster departments (internal/roster: education, police …) whose rosters
+	// the department's officers upload and whose discrepancies, leads and verification lists
+	// they work. Civil affairs leads the work and may act for any of them (named, audited).
+	Rosters []string
 }
 
 // Departments lists the departments of the work plan.
 var Departments = []Department{
-	{"minzheng", "民政"}, {"jiaoyu", "教育"}, {"gongan", "公安"}, {"weijian", "卫健"}, {"jikong", "疾控"},
-	{"yibao", "医保"}, {"canlian", "残联"}, {"tongji", "统计"}, {"fuergongwei", "妇儿工委"}, {"zhengfawei", "政法委"},
+	{"minzheng", "民政", nil}, {"jiaoyu", "教育", []string{"education"}}, {"gongan", "公安", []string{"police"}},
+	{"weijian", "卫健", []string{"health"}}, {"jikong", "疾控", []string{"health"}}, {"yibao", "医保", []string{"insurance"}},
+	{"canlian", "残联", []string{"disability"}}, {"tongji", "统计", nil}, {"fuergongwei", "妇儿工委", nil}, {"zhengfawei", "政法委", nil},
 }
 
 // DepartmentLabel returns the Chinese name of a department code, "" when unknown.
@@ -103,6 +108,40 @@ func DepartmentLabel(code string) string {
 		}
 	}
 	return ""
+}
+
+// ActsFor reports whether the principal works the rosters of the roster department dept
+// (education, police …): its own department's, or any for civil affairs.
+func (p *Principal) ActsFor(rosterDept string) bool {
+	if p.CivilAffairs() {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	for _, d := range Departments {
+		if d.Code == p.Department {
+			return slices.Contains(d.Rosters, rosterDept)
+		}
+	}
+	return false
+}
+
+// RosterDepartments returns the roster departments the principal works, nil meaning all (civil
+// affairs).
+func (p *Principal) RosterDepartments() []string {
+	if p.CivilAffairs() {
+		return nil
+	}
+	if p == nil {
+		return []string{}
+	}
+	for _, d := range Departments {
+		if d.Code == p.Department {
+			return append([]string{}, d.Rosters...)
+		}
+	}
+	return []string{}
 }
 
 // PermissionsOf returns the union of the permissions of roles, sorted.

@@ -58,30 +58,77 @@ func (u *User) Principal() *Principal {
 		Department: u.Department, Scope: u.OrgCode, perms: u.Permissions()}
 }
 
-// Principal is who acts in a request: a user with permissions and a jurisdiction (the subtree of
-// divisions under Scope). The store filters every read and write by it.
+// principalKind says whose authority a principal carries.
+type principalKind uint8
+
+const (
+	kindUser     principalKind = iota // a signed-in account: its roles, its org unit
+	kindOperator                      // the local operator of the command line on the server
+	kindSystem                        // a job of the server itself (daily re-evaluation, demo data)
+)
+
+// Principal is who acts: a user with permissions and a jurisdiction (the subtree of divisions
+// under Scope), the local operator of the command line, or a job of the server. The store and
+// the services over it bound every read and write by it.
 type Principal struct {
 	UserID     int64
 	Username   string
 	Name       string
 	Roles      []string
 	Department string
-	// Scope is the natural-length division code whose subtree the principal may see.
+	// Scope is the natural-length division code whose subtree a user may see. A user with no
+	// Scope sees nothing: the whole database is only the operator's and the system's (Whole).
 	Scope string
 	perms []string
+	kind  principalKind
 }
+
+// Operator is the local operator of the command line (guanai import, export, stats, user …) on
+// the server's machine, named cli:<os user> in the trail: whoever can run the binary beside the
+// key file can read the database anyway, so the operator has every permission over the whole
+// database — and every action is still audited under that name.
+func Operator(osUser string) *Principal {
+	if osUser == "" {
+		osUser = "unknown"
+	}
+	return &Principal{Username: osUser, Department: "minzheng", perms: slices.Clone(AllPermissions), kind: kindOperator}
+}
+
+// System is a job of the server itself (the daily re-evaluation, the statistics it keeps, the
+// demonstration data), named system:<job> in the trail, acting over the whole database.
+func System(job string) *Principal {
+	return &Principal{Username: job, Department: "minzheng", perms: slices.Clone(AllPermissions), kind: kindSystem}
+}
+
+// Whole reports whether the principal's jurisdiction is the whole database: the operator's and
+// the system's, never a user's.
+func (p *Principal) Whole() bool { return p != nil && p.kind != kindUser }
+
+// IsUser reports whether the principal is a signed-in account (not the operator or a job).
+func (p *Principal) IsUser() bool { return p != nil && p.kind == kindUser }
 
 // Can reports whether the principal holds permission perm.
 func (p *Principal) Can(perm string) bool {
 	return p != nil && slices.Contains(p.perms, perm)
 }
 
+// Has reports whether the principal holds role (the operator and the system hold none).
+func (p *Principal) Has(role string) bool { return p != nil && slices.Contains(p.Roles, role) }
+
 // Permissions returns the principal's permissions, sorted.
 func (p *Principal) Permissions() []string { return slices.Clone(p.perms) }
 
-// Actor is how the principal is named in histories and the audit trail: "user:<username>".
+// Actor is how the principal is named in histories and the audit trail: "user:<username>",
+// "cli:<os user>", "system:<job>", or "anonymous".
 func (p *Principal) Actor() string {
-	if p.Username == "" {
+	switch {
+	case p == nil:
+		return "anonymous"
+	case p.kind == kindOperator:
+		return "cli:" + p.Username
+	case p.kind == kindSystem:
+		return "system:" + p.Username
+	case p.Username == "":
 		return "anonymous"
 	}
 	return "user:" + p.Username
@@ -90,12 +137,30 @@ func (p *Principal) Actor() string {
 // InScope reports whether the division code lies in the principal's jurisdiction. The code may
 // be given at any length with its zero padding (150302000000 = 150302).
 func (p *Principal) InScope(code string) bool {
+	if p.Whole() {
+		return true
+	}
 	c, ok := region.Normalize(code)
-	if !ok {
+	if !ok || p == nil || p.Scope == "" {
 		return false
 	}
 	return strings.HasPrefix(c, p.Scope)
 }
+
+// Covers reports whether the principal's jurisdiction contains the whole subtree of code: the
+// principal's scope is code or one of its ancestors. A district user covers its townships, not
+// the city.
+func (p *Principal) Covers(code string) bool {
+	if p.Whole() {
+		return true
+	}
+	c, ok := region.Normalize(code)
+	return ok && p != nil && p.Scope != "" && strings.HasPrefix(c, p.Scope)
+}
+
+// CivilAffairs reports whether the principal acts for civil affairs (民政): the department that
+// leads the work and sees every domain of a record.
+func (p *Principal) CivilAffairs() bool { return p.Whole() || p != nil && p.Department == "minzheng" }
 
 // OrgUnit is an org unit of the tree city → district → township/street → village/community, as
 // the API shows it.

@@ -411,3 +411,30 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// TestMaskDetail: a masked address shows at most a third of its characters and never a house,
+// building or room number, so that a short address ("幸福路1号") is not given back by its prefix.
+func TestMaskDetail(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"short street address", "幸福路1号", "幸****"},
+		{"long address: the street part", "新华街道幸福路12号3单元401室", "新华街道幸********"},
+		{"digits first", "12号楼3单元", "*******"},
+		{"school name", "乌海市第十小学", "乌海*****"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := MaskDetail(tt.in)
+			if got != tt.want {
+				t.Errorf("MaskDetail(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			shown := []rune(strings.TrimRight(got, "*"))
+			if n := len([]rune(tt.in)); len(shown)*3 > n {
+				t.Errorf("MaskDetail(%q) shows %d of %d characters, want at most a third", tt.in, len(shown), n)
+			}
+			if strings.ContainsAny(string(shown), "0123456789") {
+				t.Errorf("MaskDetail(%q) = %q shows a number", tt.in, got)
+			}
+		})
+	}
+}

@@ -278,13 +278,20 @@ func MaskName(n string) string {
 	return string(r[0]) + strings.Repeat("*", len(r)-1)
 }
 
-// MaskDetail hides a detail address but its first four characters.
+// MaskDetail hides a detail address (or a school's name) for display: at most a third of its
+// characters stay, six at most, and none from the first digit on — a house, building or room
+// number never shows, and a short address is not given back by its beginning
+// (docs/security.md, "Masking").
 func MaskDetail(s string) string {
 	r := []rune(s)
-	if len(r) <= 4 {
-		return strings.Repeat("*", len(r))
+	keep := min(len(r)/3, 6)
+	for i := 0; i < keep; i++ {
+		if unicode.IsDigit(r[i]) {
+			keep = i
+			break
+		}
 	}
-	return string(r[:4]) + strings.Repeat("*", min(len(r)-4, 8))
+	return string(r[:keep]) + strings.Repeat("*", min(len(r)-keep, 8))
 }
 
 // ParseBool reads yes/no as people write it: 是/否, 有/无, true/false, 1/0, y/n, √/×.

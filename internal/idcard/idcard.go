@@ -254,12 +254,20 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// Mask hides the middle of an identity number for display: the six-digit region, eight
-// asterisks for the birth date and the last four characters (150302********123X). Strings of
-// other lengths keep only their first and last character.
+// Mask hides an identity number for display so that nothing shown beside it can give it back:
+// only the six-digit region stays (150302************). Lists show the birth date and the sex
+// next to the number, which are digits 7–14 and the parity of digit 17; a mask that kept the
+// last four characters left one number to try (docs/security.md, "Masking"). A 15-digit legacy
+// number keeps its region likewise; a second-generation disability certificate number (the
+// holder's 18 characters, then category and grade, which the record shows anyway) keeps its
+// region and its last two digits. Strings of other lengths keep only their first and last
+// character.
 func Mask(s string) string {
-	if len(s) == 18 {
-		return s[:6] + "********" + s[14:]
+	switch len(s) {
+	case 18, 15:
+		return s[:6] + strings.Repeat("*", len(s)-6)
+	case 20:
+		return s[:6] + strings.Repeat("*", 12) + s[18:]
 	}
 	r := []rune(s)
 	if len(r) <= 2 {

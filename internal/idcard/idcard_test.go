@@ -2,6 +2,7 @@ package idcard
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -105,14 +106,47 @@ func TestValid(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"15030220150310123X", "150302********123X"},
-		{"张三", "**"},
-		{"13812345678", "1*********8"},
+	tests := []struct{ name, in, want string }{
+		{"18 digits: the region only", "15030220150310123X", "150302************"},
+		{"15-digit legacy number", "150302150310123", "150302*********"},
+		{"disability certificate: category and grade stay", "1503022015031012341" + "2", "150302************12"},
+		{"short text", "张三", "**"},
+		{"other length", "13812345678", "1*********8"},
 	}
 	for _, tt := range tests {
-		if got := Mask(tt.in); got != tt.want {
-			t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Mask(tt.in); got != tt.want {
+				t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMaskCannotBeUndone is the security finding: lists show the birth date and the sex beside
+// the masked number, and a mask that hid exactly digits 7–14 gave the number back. Whatever a
+// list shows beside it (birth date, sex, the hukou and residence divisions), more than a
+// thousand valid numbers must remain.
+func TestMaskCannotBeUndone(t *testing.T) {
+	const id = "15030220150310123X"
+	m := Mask(id)
+	shownBirth, shownSex := "20150310", 1 // 17th digit odd = male
+	candidates := 0
+	for seq := 0; seq < 1000; seq++ {
+		if seq%2 != shownSex%2 {
+			continue
+		}
+		body := m[:6] + shownBirth + fmt.Sprintf("%03d", seq)
+		full := body + string(CheckDigit(body))
+		if Valid(full) && Mask(full) == m {
+			candidates++
+		}
+	}
+	if candidates < 400 {
+		t.Errorf("mask %q beside birth date and sex leaves %d candidate numbers, want ≥ 400 (it must not narrow the sequence digits)", m, candidates)
+	}
+	for i, c := range m {
+		if i >= 6 && c != '*' {
+			t.Errorf("mask %q shows character %d (%c): only the six-digit region may show", m, i+1, c)
 		}
 	}
 }

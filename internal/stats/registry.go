@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/region"
 	"guanai/internal/store"
@@ -191,7 +192,7 @@ func cacheKey(ctx context.Context, q Query) string {
 		if d, ok := region.Default().Lookup(q.Region); ok {
 			reg = d.Code
 		}
-	} else if p := store.PrincipalFrom(ctx); p != nil {
+	} else if p := auth.PrincipalFrom(ctx); p != nil {
 		scope = p.Scope
 	}
 	c := q.Config

@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/demo"
 	"guanai/internal/idcard"
@@ -79,7 +80,7 @@ func backendURLs(tb testing.TB, dir, pgName string, keep bool) map[string]string
 
 // fillRegistry imports n synthetic children with distinct ID numbers through the import path.
 func fillRegistry(tb testing.TB, s *store.Store, seed uint64, n int) {
-	ctx := context.Background()
+	ctx := opCtx()
 	im, err := s.BeginImport(ctx, "cli:test", store.ImportOptions{Roster: "demo", Synthetic: true})
 	if err != nil {
 		tb.Fatal(err)
@@ -127,7 +128,7 @@ func openRegistry(tb testing.TB, u, keyDir string) *store.Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := store.Open(context.Background(), u, store.Options{Keyring: keys, Now: regNow})
+	s, err := store.Open(opCtx(), u, store.Options{Keyring: keys, Now: regNow})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestRegistryStats(t *testing.T) {
 			s := openRegistry(t, u, t.TempDir())
 			defer s.Close()
 			fillRegistry(t, s, 11, 3000)
-			ctx := context.Background()
+			ctx := opCtx()
 			var recs []child.Record
 			if err := s.Each(ctx, store.Query{}, func(c *store.Child) error {
 				recs = append(recs, c.Record)
@@ -258,7 +259,7 @@ func TestRegistryStats(t *testing.T) {
 }
 
 func firstUID(t *testing.T, s *store.Store) string {
-	page, err := s.Search(context.Background(), store.Query{Limit: 1})
+	page, err := s.Search(opCtx(), store.Query{Limit: 1})
 	if err != nil || len(page.Items) == 0 {
 		t.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func BenchmarkRegistry(b *testing.B) {
 			continue
 		}
 		b.Run(name, func(b *testing.B) {
-			ctx := context.Background()
+			ctx := opCtx()
 			s := openRegistry(b, u, dir)
 			defer s.Close()
 			var have int
@@ -407,4 +408,9 @@ func reportLatencies(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(p(0.5), "p50-ms")
 	b.ReportMetric(p(0.95), "p95-ms")
 	b.ReportMetric(float64(len(lat)), "reads")
+}
+
+// opCtx is the context of the command line's operator.
+func opCtx() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Operator("test"))
 }

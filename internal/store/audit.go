@@ -30,8 +30,8 @@ func (s *Store) appendAudit(t *tx, action, object string, detail any) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	e := audit.Entry{Seq: seq + 1, At: s.instant(), Actor: ActorOf(t.ctx), Action: action, Object: object,
-		Detail: audit.Detail(detail), IP: clientIP(t.ctx)}
+	e := audit.Entry{Seq: seq + 1, At: s.instant(), Actor: auth.ActorOf(t.ctx), Action: action, Object: object,
+		Detail: audit.Detail(detail), IP: auth.ClientIP(t.ctx)}
 	audit.Seal(prev, &e)
 	if _, err := t.exec(`INSERT INTO audit_log (seq, at, actor, action, object, detail, ip, prev_hash, hash)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, s.d.timeArg(e.At), e.Actor, e.Action, e.Object, string(e.Detail), e.IP, e.Prev, e.Hash); err != nil {
@@ -72,7 +72,7 @@ type AuditPage struct {
 // AuditEntries lists audit entries, newest first. Only the audit administrator (audit.read) or
 // the command line may read them; the reading is itself audited.
 func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) (AuditPage, error) {
-	if p := PrincipalFrom(ctx); p != nil && !p.Can(auth.PermAuditRead) {
+	if p := auth.PrincipalFrom(ctx); p != nil && !p.Can(auth.PermAuditRead) {
 		return AuditPage{}, errForbidden("只有审计管理员可以查看审计日志")
 	}
 	var conds []string

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ func benchAudit() int {
 
 // fillAudit appends n chained entries quickly: many per statement and per transaction.
 func fillAudit(b *testing.B, e *env, n int) {
-	ctx := context.Background()
+	ctx := opCtx()
 	prev := ""
 	seq := int64(0)
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -81,7 +80,7 @@ func BenchmarkAuditTrail(b *testing.B) {
 	t0 := time.Now()
 	fillAudit(b, e, benchAudit())
 	t1 := time.Now()
-	if _, _, err := e.ImportRows(context.Background(), "bench", ImportOptions{}, importRows(demoChildren(7, benchRows()))); err != nil {
+	if _, _, err := e.ImportRows(opCtx(), "bench", ImportOptions{}, importRows(demoChildren(7, benchRows()))); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%d audit entries in %v, %d children in %v", benchAudit(), t1.Sub(t0).Round(time.Second), benchRows(), time.Since(t1).Round(time.Second))
@@ -98,7 +97,7 @@ func BenchmarkAuditTrail(b *testing.B) {
 	rows.Close()
 
 	b.Run("get", func(b *testing.B) {
-		ctx := WithPrincipal(context.Background(), principal(auth.RoleReviewer, "1503"))
+		ctx := auth.WithPrincipal(opCtx(), principal(auth.RoleReviewer, "1503"))
 		lat := make([]time.Duration, 0, b.N)
 		cpu0 := cpuTime()
 		for range b.N {
@@ -120,7 +119,7 @@ func BenchmarkAuditTrail(b *testing.B) {
 		var n int64
 		cpu0 := cpuTime()
 		for n < int64(b.N) {
-			res, err := e.VerifyAudit(context.Background())
+			res, err := e.VerifyAudit(opCtx())
 			if err != nil {
 				b.Fatal(err)
 			}

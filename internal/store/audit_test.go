@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -14,8 +13,8 @@ import (
 // then changes one stored entry directly and expects verify to name exactly that entry.
 func TestAuditTrail(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		bg := context.Background()
-		col := WithClientIP(WithPrincipal(bg, principal(auth.RoleCollector, "150302003012")), "10.0.0.7")
+		bg := opCtx()
+		col := auth.WithClientIP(auth.WithPrincipal(bg, principal(auth.RoleCollector, "150302003012")), "10.0.0.7")
 		c, err := e.Create(col, "user:c", scopedChild(t, 1, "150302003012", "640104"), Source{})
 		if err != nil {
 			t.Fatal(err)
@@ -29,7 +28,7 @@ func TestAuditTrail(t *testing.T) {
 		if _, err := e.Transition(col, "user:c", c.UID, StatusSubmitted, ""); err != nil {
 			t.Fatal(err)
 		}
-		auditor := WithPrincipal(bg, principal(auth.RoleAuditor, "1503"))
+		auditor := auth.WithPrincipal(bg, principal(auth.RoleAuditor, "1503"))
 		page, err := e.AuditEntries(auditor, AuditQuery{Actor: "user:collector_150302003012"})
 		if err != nil {
 			t.Fatal(err)
@@ -97,7 +96,7 @@ func TestAuditTrail(t *testing.T) {
 // recomputed after a change) is caught at the checkpoint.
 func TestAuditCheckpoints(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		bg := context.Background()
+		bg := opCtx()
 		for i := 0; i < audit.CheckpointEvery+5; i++ {
 			if err := e.Audit(bg, audit.StatsRead, "", map[string]any{"i": i}); err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/region"
@@ -66,9 +67,11 @@ type Deadline struct {
 // CreateCampaign validates and stores a campaign; it returns it with its uid. The principal of
 // ctx must be able to see the campaign's region.
 func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*Campaign, error) {
-	if err := checkActor(actor); err != nil {
+	p, err := gate(ctx, "只有民政审核员可以部署摸排工作", auth.PermChildrenReview)
+	if err != nil {
 		return nil, err
 	}
+	actor = p.Actor()
 	var issues []child.Issue
 	bad := func(field, msg string) {
 		issues = append(issues, child.Issue{Field: field, Code: "invalid", Message: msg})
@@ -83,7 +86,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 		bad("region", "区划代码“"+c.Region+"”不在全国行政区划代码表中")
 	} else {
 		c.Region = d.Code
-		if p := PrincipalFrom(ctx); p != nil && !strings.HasPrefix(c.Region, p.Scope) {
+		if !p.Covers(c.Region) {
 			return nil, errForbidden("只能为本辖区及其下级区划部署摸排工作")
 		}
 	}
@@ -131,7 +134,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 	}
 	now := s.instant()
 	c.UID, c.CreatedAt, c.CreatedBy = newUID(now), now, actor
-	err := s.inTx(ctx, "部署摸排工作", func(t *tx) error {
+	err = s.inTx(ctx, "部署摸排工作", func(t *tx) error {
 		if err := t.queryRow("INSERT INTO campaigns (uid, name, region, starts_on, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			c.UID, c.Name, c.Region, int64(c.StartsOn), c.Note, s.d.timeArg(now), actor).Scan(&c.id); err != nil {
 			return err
@@ -142,7 +145,8 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 				return err
 			}
 		}
-		return nil
+		return s.appendAudit(t, audit.CampaignCreate, "campaign:"+c.UID, map[string]any{"region": c.Region, "starts_on": c.StartsOn.String(),
+			"deadlines": len(c.Deadlines)})
 	})
 	if err != nil {
 		return nil, err
@@ -153,6 +157,13 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 // Campaigns lists the campaigns whose region the principal of ctx can see (or that cover it),
 // newest first.
 func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
+	p, err := gate(ctx, "您的角色不能查看摸排工作", auth.PermStatsRead)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := jurisdiction(p); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(ctx, "SELECT id, uid, name, region, starts_on, note, created_at, created_by FROM campaigns ORDER BY id DESC")
 	if err != nil {
 		return nil, internal("读取摸排工作", err)
@@ -166,7 +177,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 			return nil, internal("读取摸排工作", err)
 		}
 		c.StartsOn = child.Date(starts)
-		if p := PrincipalFrom(ctx); p != nil && !strings.HasPrefix(c.Region, p.Scope) && !strings.HasPrefix(p.Scope, c.Region) {
+		if !campaignVisible(p, c.Region) {
 			continue
 		}
 		out = append(out, c)
@@ -185,9 +196,13 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 
 // GetCampaign returns one campaign (not_found when the principal cannot see it).
 func (s *Store) GetCampaign(ctx context.Context, uid string) (*Campaign, error) {
+	p, err := gate(ctx, "您的角色不能查看摸排工作", auth.PermStatsRead)
+	if err != nil {
+		return nil, err
+	}
 	var c Campaign
 	var starts int64
-	err := s.queryRow(ctx, "SELECT id, uid, name, region, starts_on, note, created_at, created_by FROM campaigns WHERE uid = ?", uid).
+	err = s.queryRow(ctx, "SELECT id, uid, name, region, starts_on, note, created_at, created_by FROM campaigns WHERE uid = ?", uid).
 		Scan(&c.id, &c.UID, &c.Name, &c.Region, &starts, &c.Note, scanTime{&c.CreatedAt}, &c.CreatedBy)
 	notFound := &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的摸排工作"}
 	if errNoRows(err) {
@@ -196,7 +211,7 @@ func (s *Store) GetCampaign(ctx context.Context, uid string) (*Campaign, error) 
 	if err != nil {
 		return nil, internal("读取摸排工作", err)
 	}
-	if p := PrincipalFrom(ctx); p != nil && !strings.HasPrefix(c.Region, p.Scope) && !strings.HasPrefix(p.Scope, c.Region) {
+	if !campaignVisible(p, c.Region) {
 		return nil, notFound
 	}
 	c.StartsOn = child.Date(starts)
@@ -204,6 +219,15 @@ func (s *Store) GetCampaign(ctx context.Context, uid string) (*Campaign, error) 
 		return nil, err
 	}
 	return &c, nil
+}
+
+// campaignVisible reports whether a principal sees a campaign over region: one deployed in its
+// jurisdiction, or one that covers it (a district follows the city's campaign).
+func campaignVisible(p *auth.Principal, region string) bool {
+	if p.Whole() {
+		return true
+	}
+	return p.Scope != "" && (strings.HasPrefix(region, p.Scope) || strings.HasPrefix(p.Scope, region))
 }
 
 func (s *Store) deadlines(ctx context.Context, id int64) ([]Deadline, error) {

@@ -149,6 +149,19 @@ func checkActor(actor string) error {
 	return nil
 }
 
+// perms are the permissions a write from src needs: entry's own (create or edit) for a person
+// typing, the import's for a file of registration forms, the roster import's for a department's
+// facts.
+func (s Source) perms(entry string) []string {
+	switch s.kind() {
+	case SourceImport:
+		return []string{auth.PermChildrenImport}
+	case SourceRoster:
+		return []string{auth.PermRostersImport}
+	}
+	return []string{entry}
+}
+
 func checkSource(src Source) error {
 	switch src.kind() {
 	case SourceEntry, SourceImport, SourceRoster:
@@ -162,6 +175,9 @@ func checkSource(src Source) error {
 // number another record that is not archived already holds is refused with a conflict naming
 // that record, unless src.AllowDuplicate.
 func (s *Store) Create(ctx context.Context, actor string, rec child.Record, src Source) (*Child, error) {
+	if _, err := gate(ctx, "您的角色不能登记儿童", src.perms(auth.PermChildrenCreate)...); err != nil {
+		return nil, err
+	}
 	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err
@@ -229,7 +245,7 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 	// A record outside the principal's jurisdiction is counted but not named: that the child
 	// is registered elsewhere must be known to avoid a second registration, which record it is
 	// need not.
-	p := PrincipalFrom(t.ctx)
+	p := auth.PrincipalFrom(t.ctx)
 	var uids []string
 	elsewhere := 0
 	for rows.Next() {
@@ -238,7 +254,7 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 		if err := rows.Scan(&u, &res, &huk); err != nil {
 			return err
 		}
-		if p != nil && !(p.Scope != "" && (p.InScope(res.String) || p.InScope(huk.String))) {
+		if !p.InScope(res.String) && !p.InScope(huk.String) {
 			elsewhere++
 			continue
 		}
@@ -399,6 +415,9 @@ func (s *Store) versionRecord(t *tx, c *Child, v int) (child.Record, error) {
 // otherwise a conflict error names the fields. A save that changes nothing returns the stored
 // child without a new version. Archived records cannot be changed.
 func (s *Store) Update(ctx context.Context, actor, uid string, baseVersion int, rec child.Record, src Source) (*Child, error) {
+	if _, err := gate(ctx, "您的角色不能修改儿童记录", src.perms(auth.PermChildrenEdit)...); err != nil {
+		return nil, err
+	}
 	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 
 func TestCreateGetUpdate(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(1, 2)
 		c := mustCreate(t, e, recs[0])
 		if c.Version != 1 || c.Status != StatusDraft || !validUID(c.UID) {
@@ -29,23 +29,23 @@ func TestCreateGetUpdate(t *testing.T) {
 		if got.Classification.AsOf != testDay || got.Classification.RuleVersion == "" || len(got.Classification.Reasons) == 0 {
 			t.Errorf("classification not stored: %+v", got.Classification)
 		}
-		if got.CreatedBy != "collector1" || got.CreatedAt.IsZero() || !got.CreatedAt.Equal(c.CreatedAt) {
-			t.Errorf("created by %q at %v, want collector1 at %v", got.CreatedBy, got.CreatedAt, c.CreatedAt)
+		if got.CreatedBy != "cli:collector1" || got.CreatedAt.IsZero() || !got.CreatedAt.Equal(c.CreatedAt) {
+			t.Errorf("created by %q at %v, want cli:collector1 at %v", got.CreatedBy, got.CreatedAt, c.CreatedAt)
 		}
 
 		// An edit makes version 2.
 		r := got.Record
 		r.SchoolName = "乌海市第二十中学"
 		r.Father.Phone = "13912345678"
-		up, err := e.Update(ctx, "collector2", c.UID, 1, r, Source{Note: "家访更正"})
+		up, err := e.Update(as("collector2"), "collector2", c.UID, 1, r, Source{Note: "家访更正"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if up.Version != 2 || up.UpdatedBy != "collector2" {
+		if up.Version != 2 || up.UpdatedBy != "cli:collector2" {
 			t.Fatalf("updated: version %d by %s, want 2 by collector2", up.Version, up.UpdatedBy)
 		}
 		// Saving the same record again changes nothing.
-		same, err := e.Update(ctx, "collector2", c.UID, 2, r, Source{})
+		same, err := e.Update(as("collector2"), "collector2", c.UID, 2, r, Source{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestCreateGetUpdate(t *testing.T) {
 				_, err := e.Create(ctx, "a", bad, Source{})
 				return err
 			}(), CodeInvalid},
-			{"no actor", func() error { _, err := e.Create(ctx, " ", recs[1], Source{}); return err }(), CodeInvalid},
+			{"no principal", func() error { _, err := e.Create(context.Background(), "a", recs[1], Source{}); return err }(), CodeForbidden},
 			{"future version", func() error { _, err := e.Update(ctx, "a", c.UID, 9, r, Source{}); return err }(), CodeConflict},
 		}
 		for _, tc := range tests {
@@ -105,7 +105,7 @@ func TestCreateGetUpdate(t *testing.T) {
 
 func TestConcurrentWriters(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		c := mustCreate(t, e, demoChildren(2, 1)[0])
 		base := c.Record
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
 	"guanai/internal/roster"
@@ -152,9 +154,21 @@ type DiscrepancyReport struct {
 }
 
 // Discrepancies computes one kind of discrepancy report (see the Disc constants).
+//
+// Only what the principal may see is counted and listed: children in its jurisdiction; for a
+// department officer, only its department's contradictions and the kinds about its department's
+// rosters. A region outside the jurisdiction is refused; no region is the whole jurisdiction.
+// Items (masked by the caller) are audited; counts alone are not personal data.
 func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (DiscrepancyReport, error) {
+	p, err := gate(ctx, "您的角色不能查看差异核查", auth.PermLeadsRead)
+	if err != nil {
+		return DiscrepancyReport{}, err
+	}
 	if _, ok := discLabels[q.Kind]; !ok {
 		return DiscrepancyReport{}, errInvalid("未知的差异类型“" + q.Kind + "”：应为 " + strings.Join(DiscrepancyKinds, "、"))
+	}
+	if d := kindDepartment(q.Kind); d != "" && !p.ActsFor(d) {
+		return DiscrepancyReport{}, errForbidden("“" + discLabels[q.Kind] + "”不是您部门的核查事项")
 	}
 	if q.AsOf == 0 {
 		q.AsOf = s.Today()
@@ -162,11 +176,16 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 	rep := DiscrepancyReport{Kind: q.Kind, Label: discLabels[q.Kind], AsOf: q.AsOf, Region: q.Region, ByRegion: []RegionCount{}, Items: []DiscrepancyItem{}}
 	prefix := ""
 	if q.Region != "" {
-		p, ok := normalizeRegion(q.Region)
+		pr, ok := normalizeRegion(q.Region)
 		if !ok {
 			return rep, errInvalid("行政区划代码“" + q.Region + "”格式不正确")
 		}
-		prefix = p
+		if !p.Covers(pr) && !p.InScope(pr) {
+			return rep, errForbidden("区划 " + q.Region + " 不在您的辖区内")
+		}
+		prefix = pr
+	} else if !p.Whole() {
+		prefix, rep.Region = p.Scope, p.Scope
 	}
 	if dept, ok := discDepartment[q.Kind]; ok {
 		var n int
@@ -181,6 +200,16 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 	cond, args := s.discCondition(q)
 	regionCol := "coalesce(c.res_code, c.hukou_code)"
 	where := "c.status <> 'archived' AND " + cond
+	if cc, cargs, err := childCond(p, "c."); err != nil {
+		return rep, err
+	} else if cc != "" {
+		where, args = where+" AND "+cc, append(args, cargs...)
+	}
+	if q.Kind == DiscContradiction {
+		if dc, dargs := deptCond(p, "d.department"); dc != "" {
+			where, args = where+" AND "+dc, append(args, dargs...)
+		}
+	}
 	if prefix != "" {
 		where += " AND " + regionCol + " LIKE ?"
 		args = append(args, likeEscape(prefix)+"%")
@@ -252,7 +281,32 @@ func (s *Store) Discrepancies(ctx context.Context, q DiscrepancyQuery) (Discrepa
 		}
 		rep.Items = append(rep.Items, it)
 	}
-	return rep, rows.Err()
+	if err := rows.Err(); err != nil {
+		return rep, internal("读取差异", err)
+	}
+	if len(rep.Items) > 0 {
+		kids := make([]string, len(rep.Items))
+		for i, it := range rep.Items {
+			kids[i] = it.Child
+		}
+		if err := s.Audit(ctx, audit.DiscrepancyList, "discrepancies", map[string]any{"kind": q.Kind, "region": q.Region, "status": q.Status,
+			"offset": q.Offset, "children": kids}); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// kindDepartment is the roster department a kind of discrepancy is about ("" for one that any
+// department may see of its own: contradictions, filtered by department).
+func kindDepartment(kind string) string {
+	if d, ok := discDepartment[kind]; ok {
+		return d
+	}
+	if kind == DiscDropout {
+		return roster.Education
+	}
+	return ""
 }
 
 // discCounts fills the total and the counts by division one level below the region (n digits).
@@ -323,10 +377,18 @@ func (s *Store) discCondition(q DiscrepancyQuery) (string, []any) {
 	return "1 = 0", nil
 }
 
-// DiscrepancySummary counts every kind over a region.
+// DiscrepancySummary counts every kind the principal works over a region (a department officer:
+// contradictions and its department's kinds).
 func (s *Store) DiscrepancySummary(ctx context.Context, region string, asOf child.Date) ([]DiscrepancyReport, error) {
+	p, err := gate(ctx, "您的角色不能查看差异核查", auth.PermLeadsRead)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]DiscrepancyReport, 0, len(DiscrepancyKinds))
 	for _, k := range DiscrepancyKinds {
+		if d := kindDepartment(k); d != "" && !p.ActsFor(d) {
+			continue
+		}
 		rep, err := s.Discrepancies(ctx, DiscrepancyQuery{Kind: k, Region: region, AsOf: asOf, NoItems: true})
 		if err != nil {
 			return nil, err
@@ -339,20 +401,35 @@ func (s *Store) DiscrepancySummary(ctx context.Context, region string, asOf chil
 
 // ResolveDiscrepancy closes a contradiction with a note (核实结果): the record is corrected
 // through Update by the person who checked, or stays as it is.
+//
+// The discrepancy must be one the principal may see (its child in the jurisdiction; its
+// department's for a department officer); the closing is audited with it.
 func (s *Store) ResolveDiscrepancy(ctx context.Context, actor, uid, note string) error {
-	if err := checkActor(actor); err != nil {
+	p, err := gate(ctx, "您的角色不能处理差异", auth.PermLeadsWork)
+	if err != nil {
 		return err
 	}
+	actor = p.Actor()
 	if strings.TrimSpace(note) == "" {
 		return errInvalid("请填写核实结果")
+	}
+	where, args := "d.uid = ?", []any{uid}
+	if cc, cargs, err := childCond(p, "c."); err != nil {
+		return err
+	} else if cc != "" {
+		where, args = where+" AND "+cc, append(args, cargs...)
+	}
+	if dc, dargs := deptCond(p, "d.department"); dc != "" {
+		where, args = where+" AND "+dc, append(args, dargs...)
 	}
 	sealed, err := s.keys.Seal([]byte(note), []byte(aadDiscResolution(uid)))
 	if err != nil {
 		return internal("加密核实结果", err)
 	}
 	return s.inTx(ctx, "处理差异", func(t *tx) error {
-		var status string
-		err := t.queryRow("SELECT status FROM discrepancies WHERE uid = ?"+s.d.forUpdate(), uid).Scan(&status)
+		var status, childUID, field, dept string
+		err := t.queryRow("SELECT d.status, c.uid, d.field, d.department FROM discrepancies d JOIN children c ON c.id = d.child_id WHERE "+where+
+			s.d.forUpdate(), args...).Scan(&status, &childUID, &field, &dept)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的差异"}
 		}
@@ -364,7 +441,10 @@ func (s *Store) ResolveDiscrepancy(ctx context.Context, actor, uid, note string)
 		}
 		_, err = t.exec("UPDATE discrepancies SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = ? WHERE uid = ?",
 			s.d.timeArg(s.instant()), actor, sealed, uid)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.DiscrepancyResolve, "discrepancy:"+uid, map[string]any{"child": childUID, "field": field, "department": dept})
 	})
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 
 func TestDuplicateIDNumbers(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(51, 3)
 		first := mustCreate(t, e, recs[0])
 
@@ -91,7 +90,7 @@ func TestDuplicateIDNumbers(t *testing.T) {
 // TestConcurrentRegistration: two clients registering the same child at once get one record.
 func TestConcurrentRegistration(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		r := demoChildren(52, 1)[0]
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
@@ -123,7 +122,7 @@ func TestConcurrentRegistration(t *testing.T) {
 // succeed, merged; the record ends with every edit and one version per writer.
 func TestConcurrentEdits(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		r0 := demoChildren(53, 1)[0]
 		r0.CollectionMethod = "home_visit"
 		c := mustCreate(t, e, r0)
@@ -165,7 +164,7 @@ func TestConcurrentEdits(t *testing.T) {
 // address may appear.
 func TestNoPlaintextOnDisk(t *testing.T) {
 	e := openSQLiteEnv(t)
-	ctx := context.Background()
+	ctx := opCtx()
 	recs := demoChildren(54, 30)
 	names := []string{"龚翊辰", "闫梓萱", "褚嘉懿", "鄢沐阳", "蔺语桐"}
 	var secrets []string

@@ -63,7 +63,7 @@ func errNoExport(uid string) *Error {
 
 // RequestExport records a request of the principal of ctx.
 func (s *Store) RequestExport(ctx context.Context, c ExportCriteria, purpose string) (*ExportRequest, error) {
-	p := PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if p == nil || !p.Can(auth.PermChildrenRead) {
 		return nil, errForbidden("您的角色不能申请导出儿童记录")
 	}
@@ -112,9 +112,12 @@ func scanExport(scan func(...any) error) (*ExportRequest, error) {
 // ExportRequests lists, newest first, the principal's own requests and, for a reviewer, the
 // requests made within its jurisdiction.
 func (s *Store) ExportRequests(ctx context.Context) ([]*ExportRequest, error) {
-	p := PrincipalFrom(ctx)
+	p, err := gate(ctx, "您的角色不能查看导出申请", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
 	where, args := "", []any{}
-	if p != nil {
+	if !p.Whole() {
 		where, args = " WHERE requested_by = ?", []any{p.Actor()}
 		if p.Can(auth.PermChildrenExport) && p.Scope != "" {
 			where += " OR (scope >= ? AND scope < ?)"
@@ -140,7 +143,7 @@ func (s *Store) ExportRequests(ctx context.Context) ([]*ExportRequest, error) {
 // DecideExport approves or rejects a pending request. The decider holds children.export, has
 // the requester's org unit in its jurisdiction and is not the requester.
 func (s *Store) DecideExport(ctx context.Context, uid string, approve bool, note string) (*ExportRequest, error) {
-	p := PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if p == nil || !p.Can(auth.PermChildrenExport) || !p.Can(auth.PermChildrenReview) {
 		return nil, errForbidden("只有民政审核员可以审批导出申请")
 	}
@@ -178,12 +181,12 @@ func (s *Store) DecideExport(ctx context.Context, uid string, approve bool, note
 // even while the first runs; fn receives the request and the records, read with the
 // requester's jurisdiction. A download that fails part-way needs a new request.
 func (s *Store) DownloadExport(ctx context.Context, uid string, fn func(r *ExportRequest, each func(func(*Child) error) error) error) error {
-	p := PrincipalFrom(ctx)
-	if p == nil {
-		return errForbidden("请登录后下载")
+	p, err := gate(ctx, "")
+	if err != nil {
+		return err
 	}
 	var r *ExportRequest
-	err := s.inTx(ctx, "下载导出文件", func(t *tx) error {
+	err = s.inTx(ctx, "下载导出文件", func(t *tx) error {
 		var err error
 		r, err = scanExport(t.queryRow(exportSelect+" WHERE uid = ?"+s.d.forUpdate(), uid).Scan)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && r.RequestedBy != p.Actor() {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -10,14 +9,14 @@ import (
 
 func TestHistoryDiffs(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		r := demoChildren(9, 1)[0]
 		r.Name = "乌兰图雅"
 		r.Father.Phone = "13800001111"
 		r.Health = []string{"healthy"}
 		r.SchoolStage = "primary"
 		r.Boarding = nil
-		c, err := e.Create(ctx, "collector", r, Source{Note: "入户走访登记"})
+		c, err := e.Create(as("collector"), "collector", r, Source{Note: "入户走访登记"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,7 +25,7 @@ func TestHistoryDiffs(t *testing.T) {
 		r2.Health = []string{"chronic_illness", "psych_behavioral"}
 		r2.SchoolStage = "junior"
 		r2.Boarding = child.Bool(true)
-		if _, err := e.Update(ctx, "reviewer", c.UID, 1, r2, Source{Kind: SourceRoster, Department: "education",
+		if _, err := e.Update(as("reviewer"), "reviewer", c.UID, 1, r2, Source{Kind: SourceRoster, Department: "education",
 			Roster: "2025春季学籍.xlsx", Row: 17, RosterDate: child.NewDate(2025, 3, 1), Note: "教育部门学籍比对"}); err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +37,7 @@ func TestHistoryDiffs(t *testing.T) {
 		if len(h) != 2 || h[0].Kind != EntryVersion || h[1].Kind != EntryVersion {
 			t.Fatalf("history has %d entries (%+v), want 2 versions", len(h), h)
 		}
-		if h[0].Version != 1 || h[0].Actor != "collector" || len(h[0].Changes) != 0 || h[0].Source.Note != "入户走访登记" {
+		if h[0].Version != 1 || h[0].Actor != "cli:collector" || len(h[0].Changes) != 0 || h[0].Source.Note != "入户走访登记" {
 			t.Errorf("creation entry: %+v", h[0])
 		}
 		v2 := h[1]
@@ -122,9 +121,9 @@ func TestFieldLabels(t *testing.T) {
 		}
 	}
 	masks := []struct{ path, raw, want string }{
-		{"id_number", `"15030220150310123X"`, "150302********123X"},
+		{"id_number", `"15030220150310123X"`, "150302************"},
 		{"name", `"张小明"`, "张**"},
-		{"residence_address.detail", `"人民路12号3栋2单元301室"`, "人民路1********"},
+		{"residence_address.detail", `"人民路12号3栋2单元301室"`, "人民路********"},
 		{"family_hardship_other", `"父亲因病失业"`, "（已隐藏）"},
 		{"sex", `"2"`, "女"},
 		{"disability_types", `[]`, "无"},

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -94,7 +93,7 @@ func BenchmarkImport(b *testing.B) {
 				e.tracer = func(step string, d time.Duration) { mu.Lock(); steps[step] += d; mu.Unlock() }
 				b.StartTimer()
 				start, cpu0 := time.Now(), cpuTime()
-				res, _, err := e.ImportRows(context.Background(), "bench", ImportOptions{Roster: "bench.xlsx", BatchSize: benchBatch()}, rows)
+				res, _, err := e.ImportRows(opCtx(), "bench", ImportOptions{Roster: "bench.xlsx", BatchSize: benchBatch()}, rows)
 				elapsed += time.Since(start)
 				cpu += cpuTime() - cpu0
 				if err != nil {
@@ -110,7 +109,7 @@ func BenchmarkImport(b *testing.B) {
 				b.StopTimer()
 				// The second import of the same rows changes nothing.
 				start = time.Now()
-				res, _, err = e.ImportRows(context.Background(), "bench", ImportOptions{Roster: "bench.xlsx"}, importRows(recs))
+				res, _, err = e.ImportRows(opCtx(), "bench", ImportOptions{Roster: "bench.xlsx"}, importRows(recs))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -167,7 +166,7 @@ func BenchmarkBulkLoad(b *testing.B) {
 				if e.d.postgres {
 					copyChildren(b, e, rows)
 				} else {
-					err := e.inTx(context.Background(), "bulk", func(t *tx) error {
+					err := e.inTx(opCtx(), "bulk", func(t *tx) error {
 						return e.insertMany(t, "children", childColumns, rows)
 					})
 					if err != nil {
@@ -184,7 +183,7 @@ func BenchmarkBulkLoad(b *testing.B) {
 }
 
 func copyChildren(b *testing.B, e *env, rows [][]any) {
-	ctx := context.Background()
+	ctx := opCtx()
 	conn, err := pgx.Connect(ctx, e.url)
 	if err != nil {
 		b.Fatal(err)

@@ -99,9 +99,11 @@ type Import struct {
 	paths  pathIndex
 	// analyzed is the number of imported rows at which PostgreSQL last analysed the tables.
 	analyzed int
-	// principal is who imports (nil: the command line); rows and matches outside the
-	// principal's jurisdiction are refused (scope.go).
+	// principal is who imports; rows and matches outside the principal's jurisdiction are
+	// refused (scope.go).
 	principal *auth.Principal
+	// seqDone counts the chunks committed (each one audited).
+	seqDone int
 }
 
 // pathIndex numbers the leaf paths seen in an import, for the claim bitsets.
@@ -195,9 +197,13 @@ func (s *Store) BeginImport(ctx context.Context, actor string, opt ImportOptions
 			opt.BatchSize = 2000
 		}
 	}
-	p := PrincipalFrom(ctx)
-	if p != nil && !p.Can(auth.PermChildrenImport) && !(opt.Kind == ImportRoster && p.Can(auth.PermRostersImport)) {
-		return nil, errForbidden("您的角色不能导入")
+	perms := []string{auth.PermChildrenImport}
+	if opt.Kind == ImportRoster {
+		perms = append(perms, auth.PermRostersImport)
+	}
+	p, err := gate(ctx, "您的角色不能导入登记表", perms...)
+	if err != nil {
+		return nil, err
 	}
 	now := s.instant()
 	im := &Import{s: s, actor: actor, opt: opt, uid: newUID(now), claims: make(map[string]*claim), paths: make(pathIndex), principal: p}
@@ -210,10 +216,16 @@ func (s *Store) BeginImport(ctx context.Context, actor string, opt ImportOptions
 	if headers == nil {
 		headers = []string{}
 	}
-	err := s.inTx(ctx, "开始导入", func(t *tx) error {
-		return t.queryRow(`INSERT INTO import_batches (uid, kind, department, roster, roster_date, file_sha256, headers, status, actor, started_at)
- VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`, im.uid, opt.Kind, text(opt.Department), text(opt.Roster),
-			date(opt.RosterDate), text(opt.FileSHA256), jsonText(headers), actor, s.d.timeArg(now)).Scan(&im.id)
+	err = s.inTx(ctx, "开始导入", func(t *tx) error {
+		err := t.queryRow(`INSERT INTO import_batches (uid, kind, department, roster, roster_date, file_sha256, headers, status, actor, started_at,
+ org_code, org_department, alive_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id`, im.uid, opt.Kind, text(opt.Department),
+			text(opt.Roster), date(opt.RosterDate), text(opt.FileSHA256), jsonText(headers), actor, s.d.timeArg(now), text(p.Scope),
+			text(p.Department), s.d.timeArg(now)).Scan(&im.id)
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.ImportBegin, "import:"+im.uid, map[string]any{"kind": opt.Kind, "department": opt.Department,
+			"file_sha256": opt.FileSHA256, "status": opt.Status})
 	})
 	if err != nil {
 		return nil, err
@@ -367,7 +379,7 @@ func (im *Import) prepare(rows []ImportRow) ([]*prepared, error) {
 			// Guard: a row without name or birth date cannot be matched or registered.
 			r.Issues.Error("name", "required", "姓名和出生日期为必填项")
 		}
-		if len(r.Issues.Errors) == 0 && im.principal != nil && !im.opt.OnlyExisting && !recordInScope(im.principal, &r.Record) {
+		if len(r.Issues.Errors) == 0 && !im.opt.OnlyExisting && !recordInScope(im.principal, &r.Record) {
 			r.Issues.Error("residence_address.region_code", "out_of_scope", "现居住地和户籍地都不在您的辖区内，不能由您导入")
 		}
 		if len(r.Issues.Errors) > 0 {
@@ -466,7 +478,7 @@ func (im *Import) apply(ctx context.Context, ps []*prepared) ([]RowOutcome, erro
 				continue
 			}
 			matches := states[p.match]
-			if len(matches) > 0 && im.principal != nil {
+			if len(matches) > 0 {
 				in, err := matchesInScope(im.principal, matches)
 				if err != nil {
 					return err
@@ -587,14 +599,20 @@ func (im *Import) apply(ctx context.Context, ps []*prepared) ([]RowOutcome, erro
 			return err
 		}
 		_, err = t.exec(`UPDATE import_batches SET rows_total = rows_total + ?, imported = imported + ?, updated = updated + ?,
- unchanged = unchanged + ?, rejected = rejected + ?, unmatched = unmatched + ? WHERE id = ?`,
-			counts.Rows, counts.Imported, counts.Updated, counts.Unchanged, counts.Rejected, counts.Unmatched, im.id)
+ unchanged = unchanged + ?, rejected = rejected + ?, unmatched = unmatched + ?, alive_at = ? WHERE id = ?`,
+			counts.Rows, counts.Imported, counts.Updated, counts.Unchanged, counts.Rejected, counts.Unmatched, s.d.timeArg(s.instant()), im.id)
+		if err != nil {
+			return err
+		}
 		s.trace("import.rows", t0)
-		return err
+		// The chunk's records are in the trail with the chunk: a process killed after this commit
+		// leaves no change unaudited.
+		return s.appendAudit(t, audit.ImportChunk, "import:"+im.uid, chunkDetail(im.seqDone+1, ps, counts))
 	})
 	if err != nil {
 		return nil, err
 	}
+	im.seqDone++
 	for k, cl := range claims.own {
 		im.claims[k] = cl
 	}
@@ -612,6 +630,33 @@ func (im *Import) apply(ctx context.Context, ps []*prepared) ([]RowOutcome, erro
 		}
 	}
 	return out, nil
+}
+
+// chunkDetail is the audit detail of a committed chunk: its number, the rows it covered, the
+// counts and the records created and changed (by uid; never a value).
+func chunkDetail(n int, ps []*prepared, counts ImportResult) map[string]any {
+	var created, updated []string
+	for _, p := range ps {
+		switch {
+		case p.state == nil:
+		case p.outcome == OutcomeImported:
+			created = append(created, p.state.c.UID)
+		case p.outcome == OutcomeUpdated:
+			updated = append(updated, p.state.c.UID)
+		}
+	}
+	d := map[string]any{"chunk": n, "rows": counts.Rows, "imported": counts.Imported, "updated": counts.Updated,
+		"unchanged": counts.Unchanged, "rejected": counts.Rejected, "unmatched": counts.Unmatched}
+	if len(ps) > 0 {
+		d["first_row"], d["last_row"] = ps[0].row.Row, ps[len(ps)-1].row.Row
+	}
+	if created != nil {
+		d["created"] = created
+	}
+	if updated != nil {
+		d["changed"] = updated
+	}
+	return d
 }
 
 var importRowColumns = []string{"batch_id", "seq", "row_no", "outcome", "child_id", "version", "codes", "issues", "cells"}
@@ -833,30 +878,94 @@ type Batch struct {
 	Started    time.Time
 	Finished   time.Time
 	Result     ImportResult
+	// OrgCode and OrgDepartment are the org unit and department of the account that uploaded
+	// the file ("" for a batch of the command line or from before they were kept).
+	OrgCode       string
+	OrgDepartment string
 }
 
-// ImportBatch returns the import batch uid.
+// ImportBatch returns the import batch uid when the principal may see it (batchCond: its own
+// uploads, and those of org units in its jurisdiction — of its department's rosters for a
+// department officer); any other batch does not exist for it.
 func (s *Store) ImportBatch(ctx context.Context, uid string) (*Batch, error) {
-	var b Batch
-	var dept, roster, sha sql.NullString
-	var rd sql.NullInt64
-	var headers string
-	err := s.queryRow(ctx, `SELECT uid, kind, department, roster, roster_date, file_sha256, headers, status, actor, started_at,
- finished_at, rows_total, imported, updated, unchanged, rejected, unmatched FROM import_batches WHERE uid = ?`, uid).Scan(
-		&b.UID, &b.Kind, &dept, &roster, &rd, &sha, &headers, &b.Status, &b.Actor, scanTime{&b.Started}, scanTime{&b.Finished},
-		&b.Result.Rows, &b.Result.Imported, &b.Result.Updated, &b.Result.Unchanged, &b.Result.Rejected, &b.Result.Unmatched)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的导入批次"}
+	p, err := gate(ctx, "您的角色不能查看导入批次", auth.PermChildrenImport, auth.PermRostersImport)
+	if err != nil {
+		return nil, err
 	}
+	cond, cargs, err := batchCond(p, "b")
+	if err != nil {
+		return nil, err
+	}
+	where := "b.uid = ?"
+	if cond != "" {
+		where += " AND " + cond
+	}
+	rows, err := s.batches(ctx, where, append([]any{uid}, cargs...), "", 1, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errNoBatch(uid)
+	}
+	return &rows[0], nil
+}
+
+func errNoBatch(uid string) *Error {
+	return &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的导入批次"}
+}
+
+// batches reads the batches of import_batches b matching where, in order, one page.
+func (s *Store) batches(ctx context.Context, where string, args []any, order string, limit, offset int) ([]Batch, error) {
+	if order == "" {
+		order = "b.id DESC"
+	}
+	rows, err := s.query(ctx, `SELECT b.uid, b.kind, b.department, b.roster, b.roster_date, b.file_sha256, b.headers, b.status, b.actor, b.started_at,
+ b.finished_at, b.rows_total, b.imported, b.updated, b.unchanged, b.rejected, b.unmatched, b.org_code, b.org_department FROM import_batches b
+ WHERE `+where+" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, limit, max(offset, 0))...)
 	if err != nil {
 		return nil, internal("读取导入批次", err)
 	}
-	b.Department, b.Roster, b.FileSHA256, b.RosterDate = dept.String, roster.String, sha.String, child.Date(rd.Int64)
-	b.Result.Batch = b.UID
-	if err := unmarshalText(headers, &b.Headers); err != nil {
-		return nil, internal("读取导入批次", err)
+	defer rows.Close()
+	var out []Batch
+	for rows.Next() {
+		var b Batch
+		var dept, roster, sha, org, orgDept sql.NullString
+		var rd sql.NullInt64
+		var headers string
+		if err := rows.Scan(&b.UID, &b.Kind, &dept, &roster, &rd, &sha, &headers, &b.Status, &b.Actor, scanTime{&b.Started}, scanTime{&b.Finished},
+			&b.Result.Rows, &b.Result.Imported, &b.Result.Updated, &b.Result.Unchanged, &b.Result.Rejected, &b.Result.Unmatched, &org, &orgDept); err != nil {
+			return nil, internal("读取导入批次", err)
+		}
+		b.Department, b.Roster, b.FileSHA256, b.RosterDate = dept.String, roster.String, sha.String, child.Date(rd.Int64)
+		b.OrgCode, b.OrgDepartment = org.String, orgDept.String
+		b.Result.Batch = b.UID
+		if err := unmarshalText(headers, &b.Headers); err != nil {
+			return nil, internal("读取导入批次", err)
+		}
+		out = append(out, b)
 	}
-	return &b, nil
+	return out, rows.Err()
+}
+
+// rejectsBatch returns the id of batch uid of kind when the principal may download its rejected
+// rows: they hold the file's cells as typed — of children in any jurisdiction, which is why the
+// row was refused — so only the account that uploaded the file (and the command line) gets them
+// back. Any other batch does not exist for it.
+func (s *Store) rejectsBatch(ctx context.Context, uid, kind string) (int64, error) {
+	p, err := gate(ctx, "您的角色不能下载未导入的行", auth.PermChildrenImport, auth.PermRostersImport)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	var actor string
+	err = s.queryRow(ctx, "SELECT id, actor FROM import_batches WHERE uid = ? AND kind = ?", uid, kind).Scan(&id, &actor)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !p.Whole() && actor != p.Actor() {
+		return 0, errNoBatch(uid)
+	}
+	if err != nil {
+		return 0, internal("读取导入批次", err)
+	}
+	return id, nil
 }
 
 // RejectedRow is a rejected row as it was in the file, with why.
@@ -870,20 +979,11 @@ type RejectedRow struct {
 // ImportRejects returns the rejected rows of a batch, in file order, with their original cells
 // and errors, so that they can be downloaded, fixed and imported again.
 func (s *Store) ImportRejects(ctx context.Context, batch string) ([]RejectedRow, error) {
-	// The rejected rows hold the file's cells: only the one who imported them (or the command
-	// line) gets them back.
-	if p := PrincipalFrom(ctx); p != nil {
-		var actor string
-		err := s.queryRow(ctx, "SELECT actor FROM import_batches WHERE uid = ?", batch).Scan(&actor)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && actor != p.Actor() {
-			return nil, &Error{Code: CodeNotFound, Message: "没有编号为 " + batch + " 的导入批次"}
-		}
-		if err != nil {
-			return nil, internal("读取导入批次", err)
-		}
+	id, err := s.rejectsBatch(ctx, batch, ImportChildren)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.query(ctx, `SELECT r.seq, r.row_no, r.issues, r.cells FROM import_rows r JOIN import_batches b ON b.id = r.batch_id
- WHERE b.uid = ? AND r.outcome = 'rejected' ORDER BY r.seq`, batch)
+	rows, err := s.query(ctx, `SELECT r.seq, r.row_no, r.issues, r.cells FROM import_rows r WHERE r.batch_id = ? AND r.outcome = 'rejected' ORDER BY r.seq`, id)
 	if err != nil {
 		return nil, internal("读取未导入的行", err)
 	}
@@ -917,5 +1017,95 @@ func (s *Store) ImportRejects(ctx context.Context, batch string) ([]RejectedRow,
 	if err := rows.Err(); err != nil {
 		return nil, internal("读取未导入的行", err)
 	}
+	if err := s.Audit(ctx, audit.ImportRejectsRead, "import:"+batch, map[string]any{"kind": ImportChildren, "rows": len(out)}); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// batchStale is how long a running batch may go without a heartbeat before RecoverBatches takes
+// its process for dead: imports beat at every chunk (a second or two) and, while they prepare,
+// every keepAliveEvery.
+const (
+	batchStale     = 5 * time.Minute
+	keepAliveEvery = 30 * time.Second
+)
+
+// keepAlive beats the heartbeat of batch id every keepAliveEvery until the returned stop is
+// called: for the phases of an import that write nothing for a while (a roster's index of the
+// registry is built before its first chunk).
+func (s *Store) keepAlive(ctx context.Context, id int64) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(keepAliveEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = s.write.ExecContext(ctx, s.d.bind("UPDATE import_batches SET alive_at = ? WHERE id = ? AND status = 'running'"),
+					s.d.timeArg(s.instant()), id)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// RecoverBatches marks failed, each with its audit entry, the batches left running by a process
+// that died (kill -9, a power cut): running, and no heartbeat for batchStale. Their committed
+// chunks stay, each already audited; importing the file again is safe. The server calls it at
+// start and every minute; only the operator and the server's jobs may.
+func (s *Store) RecoverBatches(ctx context.Context) (int, error) {
+	p, err := gate(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	if !p.Whole() {
+		return 0, errForbidden("只有系统任务可以结束中断的导入")
+	}
+	cutoff := s.d.timeArg(s.instant().Add(-batchStale))
+	rows, err := s.query(ctx, "SELECT id, uid, kind, rows_total FROM import_batches WHERE status = 'running' AND coalesce(alive_at, started_at) < ?", cutoff)
+	if err != nil {
+		return 0, internal("查找中断的导入", err)
+	}
+	type stale struct {
+		id        int64
+		uid, kind string
+		rows      int
+	}
+	var found []stale
+	for rows.Next() {
+		var b stale
+		if err := rows.Scan(&b.id, &b.uid, &b.kind, &b.rows); err != nil {
+			rows.Close()
+			return 0, internal("查找中断的导入", err)
+		}
+		found = append(found, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, internal("查找中断的导入", err)
+	}
+	n := 0
+	for _, b := range found {
+		err := s.inTx(ctx, "结束中断的导入", func(t *tx) error {
+			res, err := t.exec("UPDATE import_batches SET status = 'failed', finished_at = ? WHERE id = ? AND status = 'running' AND coalesce(alive_at, started_at) < ?",
+				s.d.timeArg(s.instant()), b.id, cutoff)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				return nil // it beat meanwhile, or another server took it
+			}
+			n++
+			return s.appendAudit(t, audit.ImportRecovered, "import:"+b.uid, map[string]any{"kind": b.kind, "rows": b.rows, "reason": "no_heartbeat"})
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"testing"
@@ -19,7 +18,7 @@ func rowsOf(recs []child.Record) []ImportRow {
 
 func TestImportIdempotent(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(31, 230)
 		rows := rowsOf(recs)
 		// Row 5 has an error; rows 40 and 41 are the same child, 41 adding an item and 42
@@ -38,7 +37,7 @@ func TestImportIdempotent(t *testing.T) {
 		rows[59].Record.HukouRegistered = child.Bool(false)
 		opt := ImportOptions{Roster: "登记表.xlsx", Headers: []string{"姓名", "公民身份号码", "出生日期"}, BatchSize: 50}
 
-		res, out, err := e.ImportRows(ctx, "importer", opt, rows)
+		res, out, err := e.ImportRows(as("importer"), "importer", opt, rows)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +53,7 @@ func TestImportIdempotent(t *testing.T) {
 		}
 
 		// The second import of the same file changes nothing.
-		res2, out2, err := e.ImportRows(ctx, "importer", opt, rowsOf2(t, rows))
+		res2, out2, err := e.ImportRows(as("importer"), "importer", opt, rowsOf2(t, rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +86,7 @@ func TestImportIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b.Status != "done" || b.Result != res || b.Roster != "登记表.xlsx" || len(b.Headers) != 3 || b.Actor != "importer" {
+		if b.Status != "done" || b.Result != res || b.Roster != "登记表.xlsx" || len(b.Headers) != 3 || b.Actor != "cli:importer" {
 			t.Errorf("batch %+v", b)
 		}
 		if _, err := e.ImportBatch(ctx, "nope"); errCode(err) != CodeNotFound {
@@ -98,7 +97,7 @@ func TestImportIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Status != StatusDraft || c.CreatedBy != "importer" {
+		if c.Status != StatusDraft || c.CreatedBy != "cli:importer" {
 			t.Errorf("imported record: status %s by %s", c.Status, c.CreatedBy)
 		}
 		prov, _ := e.Provenance(ctx, out[0].UID)
@@ -123,7 +122,7 @@ func rowsOf2(t *testing.T, rows []ImportRow) []ImportRow {
 
 func TestImportRoster(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(32, 3)
 		existing := mustCreate(t, e, recs[0])
 		base := cloneRecord(t, existing.Record)
@@ -212,7 +211,7 @@ func TestImportLarge(t *testing.T) {
 		t.Skip("short")
 	}
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		n := 3000
 		recs := demoChildren(34, n)
 		res, _, err := e.ImportRows(ctx, "imp", ImportOptions{}, rowsOf(recs))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/roster"
 )
@@ -70,20 +72,9 @@ func (s *Store) leadKey(r *roster.Record) string {
 
 func aadLeadNote(uid string) string { return "leads.note:" + uid }
 
-// maybeLead makes an unmatched roster row a lead when the child is under 16 and something in the
+// leadTx makes an unmatched roster row a lead when the child is under 16 and something in the
 // row suggests a migrant or left-behind child, unless a lead for the same child exists already
 // (from any roster). It returns the new lead's uid, or "".
-func (s *Store) maybeLead(ctx context.Context, dept string, rowID int64, r *roster.Record, asOf child.Date) (string, error) {
-	var uid string
-	err := s.inTx(ctx, "生成走访线索", func(t *tx) error {
-		var err error
-		uid, err = s.leadTx(t, dept, rowID, r, asOf)
-		return err
-	})
-	return uid, err
-}
-
-// leadTx is maybeLead inside a transaction.
 func (s *Store) leadTx(t *tx, dept string, rowID int64, r *roster.Record, asOf child.Date) (string, error) {
 	reasons := roster.LeadReasons(r, asOf)
 	if len(reasons) == 0 {
@@ -117,26 +108,46 @@ type LeadQuery struct {
 	Offset     int
 }
 
-// leadWhere is the WHERE condition of q over leads l, with its arguments.
-func leadWhere(q LeadQuery) (string, []any, error) {
+// leadWhere is the WHERE condition of q over leads l for the principal of ctx, with its
+// arguments: leads assigned to a division in its jurisdiction, from its department's rosters for
+// a department officer. A region filter outside the jurisdiction is refused.
+func leadWhere(ctx context.Context, q LeadQuery) (string, []any, error) {
+	p, err := gate(ctx, "您的角色不能查看走访线索", auth.PermLeadsRead)
+	if err != nil {
+		return "", nil, err
+	}
 	prefix := ""
 	if q.Region != "" {
-		p, ok := normalizeRegion(q.Region)
+		pr, ok := normalizeRegion(q.Region)
 		if !ok {
 			return "", nil, errInvalid("行政区划代码“" + q.Region + "”格式不正确")
 		}
-		prefix = p
+		if !p.Covers(pr) && !p.InScope(pr) {
+			return "", nil, errForbidden("区划 " + q.Region + " 不在您的辖区内")
+		}
+		prefix = pr
 	}
 	if q.Status != "" && q.Status != LeadOpen && q.Status != LeadClosed {
 		return "", nil, errInvalid("线索状态只能是 open（待走访）或 closed（已办结）")
 	}
-	return "(? = '' OR l.region_code LIKE ?) AND (? = '' OR l.status = ?) AND (? = '' OR l.department = ?)",
-		[]any{prefix, likeEscape(prefix) + "%", q.Status, q.Status, q.Department, q.Department}, nil
+	where := "(? = '' OR l.region_code LIKE ?) AND (? = '' OR l.status = ?) AND (? = '' OR l.department = ?)"
+	args := []any{prefix, likeEscape(prefix) + "%", q.Status, q.Status, q.Department, q.Department}
+	cond, cargs, err := regionCond(p, "l.region_code")
+	if err != nil {
+		return "", nil, err
+	}
+	if cond != "" {
+		where, args = where+" AND "+cond, append(args, cargs...)
+	}
+	if dc, dargs := deptCond(p, "l.department"); dc != "" {
+		where, args = where+" AND "+dc, append(args, dargs...)
+	}
+	return where, args, nil
 }
 
-// LeadCount counts the leads of q (Limit and Offset aside).
+// LeadCount counts the leads of q (Limit and Offset aside) the principal may see.
 func (s *Store) LeadCount(ctx context.Context, q LeadQuery) (int, error) {
-	where, args, err := leadWhere(q)
+	where, args, err := leadWhere(ctx, q)
 	if err != nil {
 		return 0, err
 	}
@@ -147,9 +158,10 @@ func (s *Store) LeadCount(ctx context.Context, q LeadQuery) (int, error) {
 	return n, nil
 }
 
-// Leads lists leads, oldest first within their division.
+// Leads lists the leads of q the principal may see, oldest first within their division; the
+// reading is audited (the criteria and the leads listed).
 func (s *Store) Leads(ctx context.Context, q LeadQuery) ([]Lead, error) {
-	where, args, err := leadWhere(q)
+	where, args, err := leadWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -168,19 +180,68 @@ func (s *Store) Leads(ctx context.Context, q LeadQuery) ([]Lead, error) {
 		uids = append(uids, u)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, internal("读取走访线索", err)
+	}
 	out := make([]Lead, 0, len(uids))
 	for _, u := range uids {
-		l, err := s.Lead(ctx, u)
+		l, err := s.lead(ctx, u)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, *l)
 	}
+	if len(uids) > 0 {
+		if err := s.Audit(ctx, audit.LeadList, "leads", map[string]any{"region": q.Region, "status": q.Status, "department": q.Department,
+			"offset": q.Offset, "leads": uids}); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// Lead returns one lead with its roster row.
+// Lead returns one lead the principal may see (leadWhere), with its roster row, audited; any
+// other lead does not exist for it.
 func (s *Store) Lead(ctx context.Context, uid string) (*Lead, error) {
+	if err := s.leadVisible(ctx, uid, auth.PermLeadsRead); err != nil {
+		return nil, err
+	}
+	l, err := s.lead(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Audit(ctx, audit.LeadList, "lead:"+uid, map[string]any{"leads": []string{uid}}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// leadVisible answers not_found for a lead the principal may not see; perm is the permission the
+// action needs besides.
+func (s *Store) leadVisible(ctx context.Context, uid, perm string) error {
+	if _, err := gate(ctx, "您的角色不能处理走访线索", perm); err != nil {
+		return err
+	}
+	where, args, err := leadWhere(ctx, LeadQuery{})
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := s.queryRow(ctx, "SELECT count(*) FROM leads l WHERE l.uid = ? AND "+where, append([]any{uid}, args...)...).Scan(&n); err != nil {
+		return internal("读取走访线索", err)
+	}
+	if n == 0 {
+		return errNoLead(uid)
+	}
+	return nil
+}
+
+func errNoLead(uid string) *Error {
+	return &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的走访线索"}
+}
+
+// lead reads one lead; the caller has checked that the principal may see it.
+func (s *Store) lead(ctx context.Context, uid string) (*Lead, error) {
 	var l Lead
 	var region, reasons, sex, outcome, by, childUID, batch sql.NullString
 	var bd sql.NullInt64
@@ -190,7 +251,7 @@ func (s *Store) Lead(ctx context.Context, uid string) (*Lead, error) {
  LEFT JOIN children c ON c.id = l.child_id WHERE l.uid = ?`, uid).Scan(&l.UID, &l.Department, &batch, &l.Row, &region, &reasons, &bd, &sex,
 		&l.Status, &outcome, &childUID, scanTime{&l.Created}, scanTime{&l.OutcomeAt}, &by, &note, &data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的走访线索"}
+		return nil, errNoLead(uid)
 	}
 	if err != nil {
 		return nil, internal("读取走访线索", err)
@@ -220,7 +281,8 @@ func (s *Store) Lead(ctx context.Context, uid string) (*Lead, error) {
 // registered from the lead), not_eligible or not_found, with an optional note. A closed lead
 // cannot be closed again.
 func (s *Store) CloseLead(ctx context.Context, actor, uid, outcome, childUID, note string) (*Lead, error) {
-	if err := checkActor(actor); err != nil {
+	actor = actorFor(ctx, actor)
+	if err := s.leadVisible(ctx, uid, auth.PermLeadsWork); err != nil {
 		return nil, err
 	}
 	if _, ok := leadOutcomeLabels[outcome]; !ok {
@@ -260,10 +322,13 @@ func (s *Store) CloseLead(ctx context.Context, actor, uid, outcome, childUID, no
 		}
 		_, err = t.exec("UPDATE leads SET status = 'closed', outcome = ?, child_id = ?, outcome_at = ?, outcome_by = ?, note = ? WHERE uid = ?",
 			outcome, childID, s.d.timeArg(s.instant()), actor, sealed, uid)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.LeadClose, "lead:"+uid, map[string]any{"outcome": outcome, "child": childUID, "note": note != ""})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Lead(ctx, uid)
+	return s.lead(ctx, uid)
 }

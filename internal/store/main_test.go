@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/demo"
 	"guanai/internal/seal"
@@ -148,7 +149,7 @@ func newKeyring(t testing.TB, dir string) *seal.Keyring {
 func openEnv(t testing.TB, u, dir string) *env {
 	t.Helper()
 	e := &env{keys: newKeyring(t, dir), clock: &clock{t: noonOf(testDay)}, url: u, dir: dir}
-	s, err := Open(context.Background(), u, Options{Keyring: e.keys, Now: e.clock.Now})
+	s, err := Open(opCtx(), u, Options{Keyring: e.keys, Now: e.clock.Now})
 	if err != nil {
 		t.Fatalf("open %s: %v", u, err)
 	}
@@ -199,7 +200,7 @@ func demoChildren(seed uint64, n int) []child.Record {
 
 func mustCreate(t *testing.T, e *env, r child.Record) *Child {
 	t.Helper()
-	c, err := e.Create(context.Background(), "collector1", r, Source{})
+	c, err := e.Create(as("collector1"), "collector1", r, Source{})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -209,3 +210,9 @@ func mustCreate(t *testing.T, e *env, r child.Record) *Child {
 func errCode(err error) string { return ErrorCode(err) }
 
 func openAdmin() (*sql.DB, error) { return sql.Open("pgx", pg.url) }
+
+// opCtx is the context of the command line's operator: the whole database, audited as
+// cli:test. Store methods refuse a context without a principal.
+func opCtx() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Operator("test"))
+}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,8 +42,10 @@ func tablesOf(sql string) []string {
 			out = append(out, strings.Fields(rest)[0])
 		}
 		if rest, ok := strings.CutPrefix(line, "ALTER TABLE "); ok {
+			// ALTER TABLE t ADD COLUMN c type…: the table, the change and the column (the types
+			// differ by dialect).
 			f := strings.Fields(rest)
-			out = append(out, f[0]+"."+f[len(f)-1]+":"+strings.Join(f[1:3], " "))
+			out = append(out, f[0]+"."+strings.Join(f[1:min(4, len(f))], " "))
 		}
 	}
 	return out
@@ -53,7 +54,7 @@ func tablesOf(sql string) []string {
 func TestMigrateEmptyAndReopen(t *testing.T) {
 	want, _ := loadMigrations("sqlite")
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		v, err := e.SchemaVersion(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +100,7 @@ func TestMigrateEmptyAndReopen(t *testing.T) {
 }
 
 func TestOpenURLs(t *testing.T) {
-	ctx := context.Background()
+	ctx := opCtx()
 	k := newKeyring(t, t.TempDir())
 	dir := t.TempDir()
 	tests := []struct {
@@ -136,7 +137,7 @@ func TestOpenURLs(t *testing.T) {
 
 func TestSQLitePragmas(t *testing.T) {
 	e := openSQLiteEnv(t)
-	ctx := context.Background()
+	ctx := opCtx()
 	for _, tc := range []struct {
 		db     string
 		pragma string

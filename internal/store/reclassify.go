@@ -32,6 +32,9 @@ func (s *Store) ReclassifyAll(ctx context.Context, asOf child.Date) (ReclassifyR
 
 func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (ReclassifyResult, error) {
 	var total ReclassifyResult
+	if err := wholeOnly(ctx, "只有系统任务可以重新判定全部记录"); err != nil {
+		return total, err
+	}
 	if asOf == 0 {
 		return total, errInvalid("请指定重新判定的日期")
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -49,7 +48,7 @@ func migrantOnly(t *testing.T, n int) []child.Record {
 
 func TestReclassifyQueue(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		rs := migrantOnly(t, 3)
 		// A turns 16 on 2025-07-10 and is 16 from 2025-07-11.
 		a := rs[0]
@@ -119,20 +118,20 @@ func TestReclassifyQueue(t *testing.T) {
 			t.Errorf("queue by region and kind: %d items", len(got))
 		}
 		// The reviewer keeps b and archives a; both items are closed.
-		if err := e.ResolveReview(ctx, "reviewer", items[1].ID, "核实：已满六个月，纳入监测"); err != nil {
+		if err := e.ResolveReview(as("reviewer"), "reviewer", items[1].ID, "核实：已满六个月，纳入监测"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.ResolveReview(ctx, "reviewer", items[1].ID, "again"); errCode(err) != CodeConflict {
+		if err := e.ResolveReview(as("reviewer"), "reviewer", items[1].ID, "again"); errCode(err) != CodeConflict {
 			t.Errorf("resolving twice: %v", err)
 		}
-		if _, err := e.Transition(ctx, "reviewer", ca.UID, StatusArchived, "已满16周岁"); err != nil {
+		if _, err := e.Transition(as("reviewer"), "reviewer", ca.UID, StatusArchived, "已满16周岁"); err != nil {
 			t.Fatal(err)
 		}
 		if open, _ := e.ReviewQueue(ctx, ReviewQuery{Open: true}); len(open) != 0 {
 			t.Errorf("open items after review: %+v", open)
 		}
 		all, _ := e.ReviewQueue(ctx, ReviewQuery{})
-		if len(all) != 2 || all[1].Resolution != "核实：已满六个月，纳入监测" || all[1].ResolvedBy != "reviewer" || all[0].Resolved.IsZero() {
+		if len(all) != 2 || all[1].Resolution != "核实：已满六个月，纳入监测" || all[1].ResolvedBy != "cli:reviewer" || all[0].Resolved.IsZero() {
 			t.Errorf("resolved items %+v", all)
 		}
 
@@ -140,7 +139,7 @@ func TestReclassifyQueue(t *testing.T) {
 		cur, _ := e.Get(ctx, cc.UID)
 		r := cloneRecord(t, cur.Record)
 		r.ResidenceAddr = &child.Address{RegionCode: r.HukouAddress.RegionCode, Detail: "回到户籍地"}
-		if _, err := e.Update(ctx, "collector", cc.UID, cur.Version, r, Source{Note: "已返回户籍地"}); err != nil {
+		if _, err := e.Update(as("collector"), "collector", cc.UID, cur.Version, r, Source{Note: "已返回户籍地"}); err != nil {
 			t.Fatal(err)
 		}
 		if open, _ := e.ReviewQueue(ctx, ReviewQuery{Open: true, UID: cc.UID}); len(open) != 1 || open[0].Kind != ReviewNoLongerQualifies {

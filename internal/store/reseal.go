@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"guanai/internal/audit"
+	"guanai/internal/auth"
 )
 
 // Key rotation (guanai keys rotate, docs/keys.md): RotateKey adds a new active data key to the
@@ -123,6 +124,9 @@ func resealTargets() []resealTarget {
 // RotateKey adds a new data key to the key file and makes it the active one; it returns its id.
 // The rotation is audited.
 func (s *Store) RotateKey(ctx context.Context) (string, error) {
+	if _, err := gate(ctx, "只有安全管理员可以更换密钥", auth.PermKeysManage); err != nil {
+		return "", err
+	}
 	id, err := s.keys.Rotate()
 	if err != nil {
 		return "", err
@@ -144,6 +148,9 @@ type ResealResult struct {
 // (default 500), calling progress after each batch. Run again after an interruption: values
 // already under the active key are left alone.
 func (s *Store) Reseal(ctx context.Context, batch int, progress func(table string, res ResealResult)) (ResealResult, error) {
+	if _, err := gate(ctx, "只有安全管理员可以重新加密数据", auth.PermKeysManage); err != nil {
+		return ResealResult{}, err
+	}
 	if batch <= 0 {
 		batch = 500
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"testing"
 
 	"guanai/internal/auth"
@@ -12,7 +11,7 @@ import (
 // still opens; a second run changes nothing.
 func TestRotateAndReseal(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		c := mustCreate(t, e, demoChildren(3, 1)[0])
 		upd := c.Record
 		upd.Name = "王小红"
@@ -72,7 +71,7 @@ func TestRotateAndReseal(t *testing.T) {
 // re-encrypted too, and read back after the rotation.
 func TestResealRosters(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		idA := rosterID("640104", "20150310", "123")
 		// Rows: a contradiction (the school), a lead, a rejected row.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 )
@@ -164,9 +165,7 @@ func (s *Store) ReviewQueue(ctx context.Context, q ReviewQuery) ([]ReviewItem, e
 // ResolveReview closes a review item with a note (for example after archiving the record or
 // confirming it stays). The record itself is not changed.
 func (s *Store) ResolveReview(ctx context.Context, actor string, id int64, note string) error {
-	if err := checkActor(actor); err != nil {
-		return err
-	}
+	actor = actorFor(ctx, actor)
 	sealed, err := s.keys.Seal([]byte(note), []byte(aadResolution(id)))
 	if err != nil {
 		return internal("加密复核说明", err)
@@ -190,7 +189,10 @@ func (s *Store) ResolveReview(ctx context.Context, actor string, id int64, note 
 		}
 		_, err = t.exec("UPDATE review_queue SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
 			s.d.timeArg(s.instant()), actor, sealed, id)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.ReviewResolve, "review:"+strconv.FormatInt(id, 10), map[string]any{"note": note != ""})
 	})
 }
 

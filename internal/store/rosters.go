@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/match"
 	"guanai/internal/roster"
@@ -109,6 +111,7 @@ type rosterImport struct {
 	people  []match.Person // what the matcher compares, by index position
 	verify  *verifyImport  // the rows' verification tokens (verify.go), nil without any
 	res     RosterResult
+	chunks  int // chunks committed, each audited
 }
 
 // ImportRoster imports the rows of one department's roster: each row is stored (sealed), matched
@@ -117,14 +120,24 @@ type rosterImport struct {
 // database failure stops the import, leaving the batch failed and the rows before it applied:
 // importing the file again is safe.
 func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOptions, rows []RosterRow) (RosterResult, []RosterOutcome, error) {
-	if err := checkActor(actor); err != nil {
+	p, err := gate(ctx, "您的角色不能导入部门名册", auth.PermRostersImport)
+	if err != nil {
 		return RosterResult{}, nil, err
 	}
+	actor = p.Actor()
 	dept, ok := roster.Lookup(opt.Department)
 	if !ok {
 		return RosterResult{}, nil, errInvalid("未知的部门“" + opt.Department + "”：应为 " + roster.Codes())
 	}
 	opt.Department = dept.Code
+	// A roster is the uploader's department's: an education officer cannot change residence
+	// permits. Civil affairs may upload a department's roster on its behalf, named in the trail.
+	if !p.ActsFor(dept.Code) {
+		return RosterResult{}, nil, errForbidden("您是" + auth.DepartmentLabel(p.Department) + "的账号，只能导入本部门的名册，不能导入" + dept.Label + "名册")
+	}
+	if _, _, err := jurisdiction(p); err != nil {
+		return RosterResult{}, nil, err
+	}
 	if opt.RosterDate == 0 {
 		opt.RosterDate = s.Today()
 	}
@@ -136,18 +149,32 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 	if headers == nil {
 		headers = []string{}
 	}
-	err := s.inTx(ctx, "开始导入名册", func(t *tx) error {
-		return t.queryRow(`INSERT INTO import_batches (uid, kind, department, roster, roster_date, file_sha256, headers, status, actor, started_at)
- VALUES (?, 'roster', ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`, ri.uid, dept.Code, text(opt.Roster), date(opt.RosterDate),
-			text(opt.FileSHA256), jsonText(headers), actor, s.d.timeArg(now)).Scan(&ri.batchID)
+	err = s.inTx(ctx, "开始导入名册", func(t *tx) error {
+		err := t.queryRow(`INSERT INTO import_batches (uid, kind, department, roster, roster_date, file_sha256, headers, status, actor, started_at,
+ org_code, org_department, alive_at) VALUES (?, 'roster', ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id`, ri.uid, dept.Code, text(opt.Roster),
+			date(opt.RosterDate), text(opt.FileSHA256), jsonText(headers), actor, s.d.timeArg(now), text(p.Scope), text(p.Department),
+			s.d.timeArg(now)).Scan(&ri.batchID)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"kind": ImportRoster, "department": dept.Code, "file_sha256": opt.FileSHA256, "rows": len(rows)}
+		if p.IsUser() && p.RosterDepartments() == nil {
+			detail["on_behalf_of"] = dept.Code // civil affairs uploading a department's roster
+		}
+		return s.appendAudit(t, audit.ImportBegin, "import:"+ri.uid, detail)
 	})
 	if err != nil {
 		return RosterResult{}, nil, err
 	}
+	stopBeat := s.keepAlive(ctx, ri.batchID)
+	defer stopBeat()
 	fail := func(err error) (RosterResult, []RosterOutcome, error) {
 		_ = s.inTx(context.WithoutCancel(ctx), "结束导入名册", func(t *tx) error {
-			_, e := t.exec("UPDATE import_batches SET status = 'failed', finished_at = ? WHERE id = ?", s.d.timeArg(s.instant()), ri.batchID)
-			return e
+			if _, e := t.exec("UPDATE import_batches SET status = 'failed', finished_at = ? WHERE id = ?", s.d.timeArg(s.instant()), ri.batchID); e != nil {
+				return e
+			}
+			return s.appendAudit(t, audit.Import, "import:"+ri.uid, map[string]any{"kind": ImportRoster, "department": dept.Code, "failed": true,
+				"rows": ri.res.Rows, "updated": ri.res.Updated, "rejected": ri.res.Rejected})
 		})
 		return ri.res, nil, err
 	}
@@ -190,7 +217,12 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 		r := ri.res
 		_, err := t.exec(`UPDATE import_batches SET status = 'done', finished_at = ?, rows_total = ?, imported = ?, updated = ?, unchanged = ?,
  rejected = ?, unmatched = ? WHERE id = ?`, s.d.timeArg(s.instant()), r.Rows, r.Imported, r.Updated, r.Unchanged, r.Rejected, r.Unmatched+r.Review, ri.batchID)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(t, audit.Import, "import:"+ri.uid, map[string]any{"kind": ImportRoster, "department": dept.Code,
+			"file_sha256": opt.FileSHA256, "rows": r.Rows, "imported": r.Imported, "updated": r.Updated, "unchanged": r.Unchanged,
+			"rejected": r.Rejected, "review": r.Review, "unmatched": r.Unmatched, "leads": r.Leads, "discrepancies": r.Discrepancies})
 	})
 	if err != nil {
 		return ri.res, out, err
@@ -525,7 +557,8 @@ func (ri *rosterImport) flush(ctx context.Context, ps []*pendingRow, out []Roste
 				}
 			}
 		}
-		return nil
+		ri.chunks++
+		return s.appendAudit(t, audit.ImportChunk, "import:"+ri.uid, rosterChunkDetail(ri.chunks, ps, out, leads))
 	})
 	if err != nil {
 		return err
@@ -536,6 +569,31 @@ func (ri *rosterImport) flush(ctx context.Context, ps []*pendingRow, out []Roste
 		ri.res.Leads++
 	}
 	return nil
+}
+
+// rosterChunkDetail is the audit detail of a committed chunk of roster rows: its number, the
+// rows, the outcomes counted, the children it linked and the leads it opened (by uid).
+func rosterChunkDetail(n int, ps []*pendingRow, out []RosterOutcome, leads map[int]string) map[string]any {
+	counts := map[string]int{}
+	var linked, opened []string
+	for _, p := range ps {
+		o := out[p.out]
+		counts[o.Outcome]++
+		if p.linked && o.UID != "" {
+			linked = append(linked, o.UID)
+		}
+		if uid := leads[p.out]; uid != "" {
+			opened = append(opened, uid)
+		}
+	}
+	d := map[string]any{"chunk": n, "rows": len(ps), "outcomes": counts, "first_row": ps[0].r.Row, "last_row": ps[len(ps)-1].r.Row}
+	if linked != nil {
+		d["linked"] = linked
+	}
+	if opened != nil {
+		d["leads"] = opened
+	}
+	return d
 }
 
 func round2(f float64) float64 {
@@ -645,36 +703,29 @@ func (ri *rosterImport) insertTx(t *tx, r *RosterRow, sr *storedRow) (int64, err
 	return id, err
 }
 
-// RosterBatches lists the roster imports, newest first; dept "" lists every department.
+// RosterBatches lists the roster imports the principal may see (batchCond), newest first; dept
+// "" lists every department it works.
 func (s *Store) RosterBatches(ctx context.Context, dept string, limit, offset int) ([]Batch, error) {
-	limit = clampLimit(limit, 50, 500)
-	rows, err := s.query(ctx, `SELECT uid FROM import_batches WHERE kind = 'roster' AND (? = '' OR department = ?) ORDER BY id DESC LIMIT ? OFFSET ?`,
-		dept, dept, limit, max(offset, 0))
+	p, err := gate(ctx, "您的角色不能查看部门名册", auth.PermRostersImport)
 	if err != nil {
-		return nil, internal("读取名册批次", err)
+		return nil, err
 	}
-	var uids []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			rows.Close()
-			return nil, internal("读取名册批次", err)
-		}
-		uids = append(uids, u)
+	where, args := "b.kind = 'roster'", []any{}
+	if dept != "" {
+		where, args = where+" AND b.department = ?", append(args, dept)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, internal("读取名册批次", err)
+	cond, cargs, err := batchCond(p, "b")
+	if err != nil {
+		return nil, err
 	}
-	out := make([]Batch, 0, len(uids))
-	for _, u := range uids {
-		b, err := s.ImportBatch(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *b)
+	if cond != "" {
+		where, args = where+" AND "+cond, append(args, cargs...)
 	}
-	return out, nil
+	out, err := s.batches(ctx, where, args, "", clampLimit(limit, 50, 500), offset)
+	if out == nil {
+		out = []Batch{}
+	}
+	return out, err
 }
 
 func clampLimit(n, def, most int) int {
@@ -687,8 +738,11 @@ func clampLimit(n, def, most int) int {
 // RosterRejects returns the rejected rows of a roster batch, in file order, with their cells and
 // errors, to download, fix and import again.
 func (s *Store) RosterRejects(ctx context.Context, batch string) ([]RejectedRow, error) {
-	rows, err := s.query(ctx, `SELECT r.row_no, r.issues, r.cells FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id
- WHERE b.uid = ? AND r.outcome = 'rejected' ORDER BY r.row_no`, batch)
+	id, err := s.rejectsBatch(ctx, batch, ImportRoster)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT r.row_no, r.issues, r.cells FROM roster_rows r WHERE r.batch_id = ? AND r.outcome = 'rejected' ORDER BY r.row_no`, id)
 	if err != nil {
 		return nil, internal("读取未导入的名册行", err)
 	}
@@ -717,7 +771,13 @@ func (s *Store) RosterRejects(ctx context.Context, batch string) ([]RejectedRow,
 		rr.Errors, rr.Warnings = is["errors"], is["warnings"]
 		out = append(out, rr)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, internal("读取未导入的名册行", err)
+	}
+	if err := s.Audit(ctx, audit.ImportRejectsRead, "import:"+batch, map[string]any{"kind": ImportRoster, "rows": len(out)}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // RosterPair is a roster row in the clerical-review band next to its candidate: the reviewer
@@ -750,13 +810,12 @@ type RosterReviewQuery struct {
 
 // RosterReviews lists the roster rows of the clerical-review band, highest score first.
 func (s *Store) RosterReviews(ctx context.Context, q RosterReviewQuery) ([]RosterPair, error) {
-	if q.Status == "" {
-		q.Status = ReviewPending
+	where, args, err := reviewWhere(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.query(ctx, `SELECT r.id FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id
- WHERE r.review = ? AND (? = '' OR r.department = ?) AND (? = '' OR b.uid = ?) AND r.score >= ?
- ORDER BY r.score DESC, r.id LIMIT ? OFFSET ?`, q.Status, q.Department, q.Department, q.Batch, q.Batch, q.MinScore,
-		clampLimit(q.Limit, 50, 500), max(q.Offset, 0))
+	rows, err := s.query(ctx, "SELECT r.id"+reviewFrom+where+" ORDER BY r.score DESC, r.id LIMIT ? OFFSET ?",
+		append(args, clampLimit(q.Limit, 50, 500), max(q.Offset, 0))...)
 	if err != nil {
 		return nil, internal("读取待复核的名册行", err)
 	}
@@ -772,17 +831,61 @@ func (s *Store) RosterReviews(ctx context.Context, q RosterReviewQuery) ([]Roste
 	rows.Close()
 	out := make([]RosterPair, 0, len(ids))
 	for _, id := range ids {
-		p, err := s.RosterPair(ctx, id)
+		p, err := s.pair(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, *p)
 	}
+	if len(ids) > 0 {
+		if err := s.Audit(ctx, audit.RosterPairsList, "roster-reviews", map[string]any{"pairs": ids, "department": q.Department,
+			"batch": q.Batch, "status": q.Status}); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// RosterPair returns one roster row with its candidate.
+// RosterPair returns one review pair the principal may see (pairScope), with its candidate; any
+// other row does not exist for it. The reading is audited.
 func (s *Store) RosterPair(ctx context.Context, id int64) (*RosterPair, error) {
+	p, err := s.visiblePair(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Audit(ctx, audit.RosterPairsList, "roster-row:"+strconv.FormatInt(id, 10), map[string]any{"pairs": []int64{id}}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// visiblePair is pair after checking that the principal may see the row.
+func (s *Store) visiblePair(ctx context.Context, id int64) (*RosterPair, error) {
+	p, err := gate(ctx, "您的角色不能复核名册比对结果", auth.PermRostersImport)
+	if err != nil {
+		return nil, err
+	}
+	where, args, err := pairScope(p, "r.id = ?", []any{id})
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := s.queryRow(ctx, "SELECT count(*)"+reviewFrom+where, args...).Scan(&n); err != nil {
+		return nil, internal("读取名册行", err)
+	}
+	if n == 0 {
+		return nil, errNoRosterRow(id)
+	}
+	return s.pair(ctx, id)
+}
+
+func errNoRosterRow(id int64) *Error {
+	return &Error{Code: CodeNotFound, Message: "没有编号为 " + strconv.FormatInt(id, 10) + " 的名册行"}
+}
+
+// pair reads one roster row with its candidate; the caller has checked that the principal may
+// see it.
+func (s *Store) pair(ctx context.Context, id int64) (*RosterPair, error) {
 	var p RosterPair
 	var batch, roster_ sql.NullString
 	var rd sql.NullInt64
@@ -793,7 +896,7 @@ func (s *Store) RosterPair(ctx context.Context, id int64) (*RosterPair, error) {
  FROM roster_rows r JOIN import_batches b ON b.id = r.batch_id LEFT JOIN children c ON c.id = coalesce(r.child_id, r.candidate_id) WHERE r.id = ?`, id).Scan(
 		&p.ID, &batch, &p.Department, &p.Row, &roster_, &rd, &score, &method, &weights, &review, &data, &candUID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &Error{Code: CodeNotFound, Message: "没有编号为 " + strconv.FormatInt(id, 10) + " 的名册行"}
+		return nil, errNoRosterRow(id)
 	}
 	if err != nil {
 		return nil, internal("读取名册行", err)
@@ -864,10 +967,8 @@ func agreement(r *roster.Record, c *child.Record) map[string]string {
 // applies it (as an automatic link would); reject leaves the row unmatched (it may become a
 // home-visit lead). A decided pair cannot be decided again.
 func (s *Store) ReviewRoster(ctx context.Context, actor string, id int64, accept bool) (RosterOutcome, error) {
-	if err := checkActor(actor); err != nil {
-		return RosterOutcome{}, err
-	}
-	p, err := s.RosterPair(ctx, id)
+	actor = actorFor(ctx, actor)
+	p, err := s.visiblePair(ctx, id)
 	if err != nil {
 		return RosterOutcome{}, err
 	}
@@ -886,17 +987,33 @@ func (s *Store) ReviewRoster(ctx context.Context, actor string, id int64, accept
 		opt: RosterOptions{Department: dept.Code, Roster: p.Roster, RosterDate: p.RosterDate}}
 	o := RosterOutcome{Row: p.Row, Score: p.Score, Method: p.Method}
 	now := s.d.timeArg(s.instant())
+	decided := func(t *tx, sr *storedRow) error {
+		d := map[string]any{"decision": "reject", "department": dept.Code, "batch": p.Batch, "row": p.Row, "candidate": p.Candidate.UID,
+			"score": p.Score}
+		if accept {
+			d["decision"], d["outcome"], d["fields"] = "accept", sr.outcome, sr.fields
+		}
+		if o.Lead != "" {
+			d["lead"] = o.Lead
+		}
+		return s.appendAudit(t, audit.RosterDecide, "roster-row:"+strconv.FormatInt(id, 10), d)
+	}
 	if !accept {
 		o.Outcome = RosterUnmatched
 		err := s.inTx(ctx, "复核名册行", func(t *tx) error {
-			_, err := t.exec("UPDATE roster_rows SET review = 'rejected', reviewed_by = ?, reviewed_at = ?, outcome = 'unmatched' WHERE id = ? AND review = 'pending'", actor, now, id)
-			return err
+			o.Lead = ""
+			res, err := t.exec("UPDATE roster_rows SET review = 'rejected', reviewed_by = ?, reviewed_at = ?, outcome = 'unmatched' WHERE id = ? AND review = 'pending'", actor, now, id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return &Error{Code: CodeConflict, Message: "该名册行已被他人复核，请刷新"}
+			}
+			if o.Lead, err = s.leadTx(t, dept.Code, id, &p.Record, p.RosterDate); err != nil {
+				return err
+			}
+			return decided(t, nil)
 		})
-		if err != nil {
-			return o, err
-		}
-		lead, err := s.maybeLead(ctx, dept.Code, id, &p.Record, p.RosterDate)
-		o.Lead = lead
 		return o, err
 	}
 	rr := &RosterRow{Row: p.Row, Record: p.Record}
@@ -911,7 +1028,10 @@ func (s *Store) ReviewRoster(ctx context.Context, actor string, id int64, accept
 		}
 		_, err := t.exec(`UPDATE roster_rows SET review = 'accepted', reviewed_by = ?, reviewed_at = ?, outcome = ?, child_id = ?, version = ?, fields = ?
  WHERE id = ?`, actor, now, sr.outcome, sr.childID, version, strings.Join(sr.fields, ","), id)
-		if err != nil || sr.outcome == RosterFailed {
+		if err != nil {
+			return err
+		}
+		if err := decided(t, &sr); err != nil || sr.outcome == RosterFailed {
 			return err
 		}
 		if err := s.link(t, sr.childID, dept.Code, id, p.RosterDate); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -59,7 +58,7 @@ func parseRows(t *testing.T, dept string, header []string, rows ...[]string) []R
 
 func TestRosterImport(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		idA := rosterID("640104", "20150310", "123")
 		header := []string{"学生姓名", "身份证号", "出生日期", "性别", "父亲姓名", "母亲姓名", "学校名称", "年级", "在校状态", "是否住校", "是否随迁子女", "家庭住址"}
@@ -248,7 +247,7 @@ func TestRosterCache(t *testing.T) {
 		old := rosterCacheMax
 		rosterCacheMax = limit
 		e := openSQLiteEnv(t)
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		idA := rosterID("640104", "20150310", "123")
 		rows := parseRows(t, roster.Education, []string{"姓名", "身份证号", "是否寄宿"}, []string{"王小明", idA, "是"}, []string{"王小明", idA, "是"})
@@ -265,7 +264,7 @@ func TestRosterCache(t *testing.T) {
 
 func TestRosterReview(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		// No ID number, the given name one character off, no parents: the review band or below.
 		rows := parseRows(t, roster.Health, []string{"儿童姓名", "性别", "出生日期", "健康管理", "现住址"},
@@ -317,7 +316,7 @@ func TestRosterReview(t *testing.T) {
 // TestRosterSealed checks that the roster's personal data are not in the database file.
 func TestRosterSealed(t *testing.T) {
 	e := openSQLiteEnv(t)
-	ctx := context.Background()
+	ctx := opCtx()
 	rosterFixture(t, e)
 	id := rosterID("640104", "20100801", "015")
 	rows := parseRows(t, roster.Disability, []string{"姓名", "身份证号", "残疾人证号", "康复情况", "现住址"},
@@ -351,7 +350,7 @@ func TestRosterSealed(t *testing.T) {
 // each altered fact the record holds is a contradiction, never an overwrite.
 func TestRosterDepartmentsOnDemoChildren(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(11, 120)
 		kids := make([]*Child, len(recs))
 		for i, r := range recs {

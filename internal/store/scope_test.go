@@ -11,8 +11,27 @@ import (
 	"guanai/internal/region"
 )
 
+// principal is an account of role at org; the roles that work cases belong to civil affairs
+// (民政), the officer to education unless deptPrincipal says otherwise.
 func principal(role, org string) *auth.Principal {
-	return (&auth.User{ID: 1, Username: role + "_" + org, Roles: []string{role}, OrgCode: org}).Principal()
+	dept := "minzheng"
+	if role == auth.RoleOfficer {
+		dept = "jiaoyu"
+	}
+	return deptPrincipal(role, org, dept)
+}
+
+func deptPrincipal(role, org, dept string) *auth.Principal {
+	name := role + "_" + org
+	if dept != "minzheng" && dept != "jiaoyu" {
+		name += "_" + dept
+	}
+	return (&auth.User{ID: 1, Username: name, Roles: []string{role}, Department: dept, OrgCode: org}).Principal()
+}
+
+// as is the context of the command line's operator named name (the actor cli:<name>).
+func as(name string) context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Operator(name))
 }
 
 // scopedChild returns a valid record living (and registered) in the village res with hukou in huk.
@@ -28,7 +47,7 @@ func scopedChild(t *testing.T, seed uint64, res, huk string) child.Record {
 // its residence or its hukou division is in the principal's subtree.
 func TestScope(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		bg := context.Background()
+		bg := opCtx()
 		const (
 			villageA = "150302003012" // 海勃湾区新华街道清泉社区
 			wuda     = "150304"
@@ -40,11 +59,11 @@ func TestScope(t *testing.T) {
 		hukouA := mustCreateCtx(t, e, bg, scopedChild(t, 2, wudaVillage, villageA)) // hukou in A, living in 乌达区
 		livesB := mustCreateCtx(t, e, bg, scopedChild(t, 3, villageB, villageB))
 
-		colA := WithPrincipal(bg, principal(auth.RoleCollector, villageA))
-		district := WithPrincipal(bg, principal(auth.RoleReviewer, "150302"))
-		wudaRev := WithPrincipal(bg, principal(auth.RoleReviewer, wuda))
-		stat := WithPrincipal(bg, principal(auth.RoleStatistician, "1503"))
-		admin := WithPrincipal(bg, principal(auth.RoleSysAdmin, "1503"))
+		colA := auth.WithPrincipal(bg, principal(auth.RoleCollector, villageA))
+		district := auth.WithPrincipal(bg, principal(auth.RoleReviewer, "150302"))
+		wudaRev := auth.WithPrincipal(bg, principal(auth.RoleReviewer, wuda))
+		stat := auth.WithPrincipal(bg, principal(auth.RoleStatistician, "1503"))
+		admin := auth.WithPrincipal(bg, principal(auth.RoleSysAdmin, "1503"))
 
 		tests := []struct {
 			name string
@@ -148,11 +167,11 @@ func mustCreateCtx(t *testing.T, e *env, ctx context.Context, r child.Record) *C
 // jurisdiction only; a duplicate registered elsewhere is reported without naming the record.
 func TestImportAndDuplicatesInScope(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		bg := context.Background()
+		bg := opCtx()
 		villageA := "150302003012"
 		villageB := region.Default().Children(region.Default().Children("150302")[0].Code)[0].Code
 		elsewhere := mustCreateCtx(t, e, bg, scopedChild(t, 7, villageB, villageB))
-		colA := WithPrincipal(bg, principal(auth.RoleCollector, villageA))
+		colA := auth.WithPrincipal(bg, principal(auth.RoleCollector, villageA))
 
 		moved := elsewhere.Record
 		moved.ResidenceAddr = &child.Address{RegionCode: villageA}
@@ -180,11 +199,11 @@ func TestImportAndDuplicatesInScope(t *testing.T) {
 		if rej, err := e.ImportRejects(colA, res.Batch); err != nil || len(rej) != 2 {
 			t.Errorf("the importer's rejects: %d %v", len(rej), err)
 		}
-		other := WithPrincipal(bg, principal(auth.RoleCollector, villageB))
+		other := auth.WithPrincipal(bg, principal(auth.RoleCollector, villageB))
 		if _, err := e.ImportRejects(other, res.Batch); errCode(err) != CodeNotFound {
 			t.Errorf("another user's rejects: %v, want not_found", err)
 		}
-		if _, _, err := e.ImportRows(WithPrincipal(bg, principal(auth.RoleStatistician, "1503")), "user:s", ImportOptions{}, rows[:1]); errCode(err) != CodeForbidden {
+		if _, _, err := e.ImportRows(auth.WithPrincipal(bg, principal(auth.RoleStatistician, "1503")), "user:s", ImportOptions{}, rows[:1]); errCode(err) != CodeForbidden {
 			t.Errorf("a statistician imports: %v", err)
 		}
 		page, err := e.AuditEntries(bg, AuditQuery{Action: "import"})

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
@@ -66,7 +65,7 @@ func uniqueChildren(seed uint64, n int, yield func(child.Record) error) error {
 
 // buildRegistry fills an empty store with n children through the import path.
 func buildRegistry(b *testing.B, s *Store, n int) {
-	ctx := context.Background()
+	ctx := opCtx()
 	start := time.Now()
 	im, err := s.BeginImport(ctx, "bench", ImportOptions{Roster: "bench", Synthetic: true})
 	if err != nil {
@@ -108,7 +107,7 @@ func buildRegistry(b *testing.B, s *Store, n int) {
 
 // openBenchRegistry opens (building it the first time) the cached database of n records.
 func openBenchRegistry(b *testing.B, dialect string, n int) *Store {
-	ctx := context.Background()
+	ctx := opCtx()
 	dir := benchCache(b)
 	base := fmt.Sprintf("%s-%d", dialect, n)
 	keys, _, err := seal.OpenOrCreate(dir, filepath.Join(dir, base+".key"))
@@ -223,7 +222,7 @@ func BenchmarkRegistry(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/%d", dialect, n), func(b *testing.B) {
 			s := openBenchRegistry(b, dialect, n)
 			defer s.Close()
-			ctx := context.Background()
+			ctx := opCtx()
 			// Samples: uids, ID numbers and townships of stored children.
 			rng := rand.New(rand.NewPCG(1, 2))
 			var uids, townships []string

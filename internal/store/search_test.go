@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +12,7 @@ import (
 // searchFixture stores synthetic children with a few hand-set names and returns them as stored.
 func searchFixture(t *testing.T, e *env, n int) []*Child {
 	t.Helper()
-	ctx := context.Background()
+	ctx := opCtx()
 	recs := demoChildren(21, n)
 	names := []string{"单晓明", "曾乐", "吕绿", "张小明", "阿拉坦·其其格"}
 	for i, nm := range names {
@@ -60,7 +59,7 @@ func uidsOf(cs []*Child) []string {
 
 func TestSearchNames(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		all := searchFixture(t, e, 40)
 		byName := func(name string) []string {
 			var out []string
@@ -185,7 +184,7 @@ func intp(n int) *int { return &n }
 
 func TestSearchFilters(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		all := searchFixture(t, e, 150)
 		// Codes present in the fixture, so that the filters select something.
 		c0 := all[10].Record
@@ -341,7 +340,7 @@ func TestAgeBounds(t *testing.T) {
 
 func TestEach(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		all := searchFixture(t, e, 30)
 		byUID := map[string]*Child{}
 		for _, c := range all {
@@ -382,7 +381,7 @@ func regionPrefix(code string, n int) string {
 
 func TestList(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		searchFixture(t, e, 60)
 		// A row written before the brief column existed is read from its record.
 		if _, err := e.write.ExecContext(ctx, "UPDATE children SET brief = NULL WHERE id = 3"); err != nil {

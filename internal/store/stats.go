@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -47,10 +48,12 @@ var monthRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 func ValidMonth(m string) bool { return monthRE.MatchString(m) }
 
 // PutSnapshot stores (or replaces) the snapshot of a month and region.
+// Only the server's jobs and the operator take snapshots.
 func (s *Store) PutSnapshot(ctx context.Context, actor string, r SnapshotRow) error {
-	if err := checkActor(actor); err != nil {
+	if err := wholeOnly(ctx, "只有系统任务可以保存统计快照"); err != nil {
 		return err
 	}
+	actor = auth.ActorOf(ctx)
 	if !ValidMonth(r.Month) {
 		return errInvalid("月份“" + r.Month + "”无效，应为 YYYY-MM")
 	}
@@ -65,7 +68,11 @@ func (s *Store) PutSnapshot(ctx context.Context, actor string, r SnapshotRow) er
 
 // Snapshot returns the snapshot of a month and region, internal or published (CodeNotFound when
 // none was taken).
+// The region must lie in the principal's jurisdiction.
 func (s *Store) Snapshot(ctx context.Context, month, region string, published bool) (*SnapshotRow, error) {
+	if err := s.snapshotGate(ctx, region); err != nil {
+		return nil, err
+	}
 	rows, err := s.snapshots(ctx, "WHERE month = ? AND region = ? AND published = ?", month, region, published)
 	if err != nil {
 		return nil, err
@@ -79,6 +86,9 @@ func (s *Store) Snapshot(ctx context.Context, month, region string, published bo
 // Snapshots returns the snapshots of a region, internal or published, from month from to month
 // to (inclusive; "" = no bound), in month order.
 func (s *Store) Snapshots(ctx context.Context, region, from, to string, published bool) ([]SnapshotRow, error) {
+	if err := s.snapshotGate(ctx, region); err != nil {
+		return nil, err
+	}
 	if to == "" {
 		to = "9999-99"
 	}
@@ -87,6 +97,9 @@ func (s *Store) Snapshots(ctx context.Context, region, from, to string, publishe
 
 // SnapshotMonths lists the months that have a snapshot of any region, newest first.
 func (s *Store) SnapshotMonths(ctx context.Context) ([]string, error) {
+	if _, err := gate(ctx, "您的角色不能查看统计", auth.PermStatsRead); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(ctx, "SELECT DISTINCT month FROM stats_snapshots ORDER BY month DESC")
 	if err != nil {
 		return nil, internal("读取统计快照", err)
@@ -104,6 +117,19 @@ func (s *Store) SnapshotMonths(ctx context.Context) ([]string, error) {
 		return nil, internal("读取统计快照", err)
 	}
 	return out, nil
+}
+
+// snapshotGate refuses a principal that may not read statistics of region ("" = the whole
+// database: the operator's and the jobs' only).
+func (s *Store) snapshotGate(ctx context.Context, region string) error {
+	p, err := gate(ctx, "您的角色不能查看统计", auth.PermStatsRead)
+	if err != nil {
+		return err
+	}
+	if !p.Whole() && (region == "" || !p.Covers(region)) {
+		return errForbidden("只能查看本辖区的统计数据")
+	}
+	return nil
 }
 
 func (s *Store) snapshots(ctx context.Context, where string, args ...any) ([]SnapshotRow, error) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 )
 
@@ -46,6 +47,18 @@ func needsReason(to string) bool { return to == StatusReturned || to == StatusAr
 // refused with a forbidden error in Chinese; returning and archiving need a reason. Archiving
 // closes the record's open review items.
 func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (*Child, error) {
+	// Submitting is the collector's; approving, returning, archiving and uploading the
+	// reviewer's. A record outside the jurisdiction is not found whatever the role.
+	need := auth.PermChildrenReview
+	if to == StatusSubmitted {
+		need = auth.PermChildrenSubmit
+	}
+	if p := auth.PrincipalFrom(ctx); p != nil && !p.Can(need) {
+		if _, err := s.childID(ctx, uid); err != nil {
+			return nil, err
+		}
+		return nil, errForbidden("您的角色不能将记录改为“" + StatusLabel(to) + "”")
+	}
 	actor = actorFor(ctx, actor)
 	if err := checkActor(actor); err != nil {
 		return nil, err

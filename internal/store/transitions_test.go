@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"testing"
 )
 
@@ -25,7 +24,7 @@ func TestTransitions(t *testing.T) {
 	}
 	statuses := []string{StatusDraft, StatusSubmitted, StatusApproved, StatusUploaded, StatusReturned, StatusArchived}
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(7, len(statuses)*len(statuses))
 		i := 0
 		for _, from := range statuses {
@@ -34,11 +33,11 @@ func TestTransitions(t *testing.T) {
 				c := mustCreate(t, e, recs[i])
 				i++
 				for _, step := range pathTo[from] {
-					if _, err := e.Transition(ctx, "reviewer", c.UID, step, "原因"); err != nil {
+					if _, err := e.Transition(as("reviewer"), "reviewer", c.UID, step, "原因"); err != nil {
 						t.Fatalf("%s: reaching %s: %v", name, from, err)
 					}
 				}
-				got, err := e.Transition(ctx, "reviewer", c.UID, to, "测试原因")
+				got, err := e.Transition(as("reviewer"), "reviewer", c.UID, to, "测试原因")
 				if legal[[2]string{from, to}] {
 					if err != nil {
 						t.Errorf("%s: got %v, want allowed", name, err)
@@ -70,39 +69,39 @@ func TestTransitions(t *testing.T) {
 
 func TestTransitionReasons(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		recs := demoChildren(8, 3)
 		c := mustCreate(t, e, recs[0])
-		if _, err := e.Transition(ctx, "a", c.UID, StatusSubmitted, ""); err != nil {
+		if _, err := e.Transition(as("a"), "a", c.UID, StatusSubmitted, ""); err != nil {
 			t.Fatal(err)
 		}
 		for _, to := range []string{StatusReturned, StatusArchived} {
-			if _, err := e.Transition(ctx, "a", c.UID, to, "  "); errCode(err) != CodeInvalid {
+			if _, err := e.Transition(as("a"), "a", c.UID, to, "  "); errCode(err) != CodeInvalid {
 				t.Errorf("%s without reason: got %v, want invalid", to, err)
 			}
 		}
-		if _, err := e.Transition(ctx, "a", c.UID, "deleted", "x"); errCode(err) != CodeInvalid {
+		if _, err := e.Transition(as("a"), "a", c.UID, "deleted", "x"); errCode(err) != CodeInvalid {
 			t.Errorf("unknown status: got %v, want invalid", err)
 		}
-		if _, err := e.Transition(ctx, "reviewer", c.UID, StatusReturned, "身份证号与户口簿不符"); err != nil {
+		if _, err := e.Transition(as("reviewer"), "reviewer", c.UID, StatusReturned, "身份证号与户口簿不符"); err != nil {
 			t.Fatal(err)
 		}
 		// Corrected and submitted again.
 		cur, _ := e.Get(ctx, c.UID)
 		r := cur.Record
 		r.SchoolName = "更正后的学校"
-		if _, err := e.Update(ctx, "collector", c.UID, cur.Version, r, Source{Note: "按退回意见更正"}); err != nil {
+		if _, err := e.Update(as("collector"), "collector", c.UID, cur.Version, r, Source{Note: "按退回意见更正"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.Transition(ctx, "collector", c.UID, StatusSubmitted, ""); err != nil {
+		if _, err := e.Transition(as("collector"), "collector", c.UID, StatusSubmitted, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.Transition(ctx, "reviewer", c.UID, StatusArchived, "已迁出本市"); err != nil {
+		if _, err := e.Transition(as("reviewer"), "reviewer", c.UID, StatusArchived, "已迁出本市"); err != nil {
 			t.Fatal(err)
 		}
 		// An archived record cannot be edited.
 		cur, _ = e.Get(ctx, c.UID)
-		if _, err := e.Update(ctx, "collector", c.UID, cur.Version, r, Source{}); errCode(err) != CodeForbidden {
+		if _, err := e.Update(as("collector"), "collector", c.UID, cur.Version, r, Source{}); errCode(err) != CodeForbidden {
 			t.Errorf("update of an archived record: got %v, want forbidden", err)
 		}
 		h, err := e.History(ctx, c.UID)
@@ -115,8 +114,8 @@ func TestTransitionReasons(t *testing.T) {
 				moves = append(moves, en.From+"→"+en.To+":"+en.Reason+":"+en.Actor)
 			}
 		}
-		want := []string{"draft→submitted::a", "submitted→returned:身份证号与户口簿不符:reviewer",
-			"returned→submitted::collector", "submitted→archived:已迁出本市:reviewer"}
+		want := []string{"draft→submitted::cli:a", "submitted→returned:身份证号与户口簿不符:cli:reviewer",
+			"returned→submitted::cli:collector", "submitted→archived:已迁出本市:cli:reviewer"}
 		if len(moves) != len(want) {
 			t.Fatalf("transitions %v, want %v", moves, want)
 		}

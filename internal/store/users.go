@@ -44,7 +44,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		u.PasswordChangedAt = now
 	}
 	if u.CreatedBy == "" {
-		u.CreatedBy = ActorOf(ctx)
+		u.CreatedBy = auth.ActorOf(ctx)
 	}
 	return s.inTx(ctx, "创建用户", func(t *tx) error {
 		var n int

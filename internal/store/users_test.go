@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"context"
 	"testing"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 
 func TestUsersAndSessions(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		u := &auth.User{Username: "rev", Name: "审核员", Roles: []string{auth.RoleReviewer}, Department: "minzheng", OrgCode: "150302",
 			PasswordHash: auth.HashPassword("Secret-123"), TOTPSecret: "JBSWY3DPEHPK3PXP", MFAEnrolled: true, RecoveryCodes: []string{"h1", "h2"}}
 		if err := e.CreateUser(ctx, u); err != nil {
@@ -76,7 +75,7 @@ func TestUsersAndSessions(t *testing.T) {
 // undo the claim.
 func TestSecondFactorClaims(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		u := &auth.User{Username: "col", Name: "儿童主任", Roles: []string{auth.RoleCollector}, Department: "minzheng", OrgCode: "150302003012",
 			PasswordHash: auth.HashPassword("Secret-123"), TOTPSecret: "JBSWY3DPEHPK3PXP", MFAEnrolled: true, TOTPLastStep: 100,
 			RecoveryCodes: []string{"h1", "h2"}}

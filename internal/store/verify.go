@@ -94,14 +94,20 @@ func errNoVerification(uid string) *Error {
 // checkVerifyExport refuses a principal that may not send children's records to a department:
 // it needs both the record-level export and the roster permission.
 func checkVerifyExport(p *auth.Principal) error {
-	if p != nil && (!p.Can(auth.PermChildrenExport) || !p.Can(auth.PermRostersImport)) {
+	if p == nil {
+		return errNoPrincipal()
+	}
+	if !p.Can(auth.PermChildrenExport) || !p.Can(auth.PermRostersImport) {
 		return errForbidden("您的角色不能生成或下载核查名单（需要导出儿童记录和导入部门名册两项权限）")
 	}
 	return checkVerifyScope(p)
 }
 
 func checkVerifyRead(p *auth.Principal) error {
-	if p != nil && !p.Can(auth.PermRostersImport) {
+	if p == nil {
+		return errNoPrincipal()
+	}
+	if !p.Can(auth.PermRostersImport) {
 		return errForbidden("您的角色不能查看核查名单")
 	}
 	return checkVerifyScope(p)
@@ -110,7 +116,7 @@ func checkVerifyRead(p *auth.Principal) error {
 // checkVerifyScope refuses an account without an org unit: it has no jurisdiction, so no list
 // is its own (as scope refuses it the children).
 func checkVerifyScope(p *auth.Principal) error {
-	if p != nil && p.Scope == "" {
+	if _, _, err := jurisdiction(p); err != nil {
 		return errForbidden("您的账号没有所属单位，不能使用核查名单")
 	}
 	return nil
@@ -121,17 +127,17 @@ func checkVerifyScope(p *auth.Principal) error {
 // (no personal data: the count). Zero children, or more than verificationMax, is an error that
 // says what to change.
 func (s *Store) CreateVerification(ctx context.Context, actor string, spec VerificationSpec) (*Verification, error) {
-	if err := checkActor(actor); err != nil {
-		return nil, err
-	}
-	actor = actorFor(ctx, actor)
-	p := PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if err := checkVerifyExport(p); err != nil {
 		return nil, err
 	}
+	actor = p.Actor()
 	d, ok := roster.Lookup(spec.Department)
 	if !ok {
 		return nil, errInvalid("未知的部门“"+spec.Department+"”：应为 "+roster.Codes(), child.Issue{Field: "dept", Code: "code", Message: "请选择部门"})
+	}
+	if !p.ActsFor(d.Code) {
+		return nil, errForbidden("您只能为本部门生成核查名单")
 	}
 	spec.Department = d.Code
 	spec.Note = strings.TrimSpace(spec.Note)
@@ -159,7 +165,7 @@ func (s *Store) CreateVerification(ctx context.Context, actor string, spec Verif
 		if !ok {
 			return nil, errInvalid("行政区划代码“"+spec.Region+"”格式不正确", child.Issue{Field: "region", Code: "region_format", Message: "区划代码格式不正确"})
 		}
-		if p != nil && !p.InScope(r) {
+		if !p.InScope(r) {
 			return nil, errForbidden("区划 " + r + " 不在您的辖区内")
 		}
 		region = r
@@ -175,7 +181,7 @@ func (s *Store) CreateVerification(ctx context.Context, actor string, spec Verif
 		return nil, errInvalid("符合条件的儿童超过 " + strconv.Itoa(verificationMax) + " 名，一份核查名单最多 " + strconv.Itoa(verificationMax) +
 			" 名：请选择更小的区划（如按街道、乡镇）分批生成")
 	}
-	if region == "" && p != nil {
+	if region == "" {
 		region = p.Scope // what the list covers, for who may see it
 	}
 	now := s.instant()
@@ -309,13 +315,18 @@ const verificationSelect = `SELECT v.id, v.uid, v.code, v.department, v.region, 
  (SELECT count(*) FROM verification_items i WHERE i.verification_id = v.id AND i.status = 'not_found')
  FROM verifications v`
 
-// verificationScope is the condition that keeps a principal to the lists of its jurisdiction:
-// a list covers a region, and the principal sees it when the region lies in its own.
+// verificationScope is the condition that keeps a principal to the lists of its jurisdiction
+// and department: a list covers a region, and the principal sees it when the region lies in its
+// own and the list is for a department it works.
 func verificationScope(p *auth.Principal) (string, []any) {
-	if p == nil {
-		return "", nil
+	cond, args, _ := regionCond(p, "v.region")
+	if cond != "" {
+		cond = " AND " + cond
 	}
-	return " AND v.region >= ? AND v.region < ?", []any{p.Scope, p.Scope + "~"}
+	if dc, dargs := deptCond(p, "v.department"); dc != "" {
+		cond, args = cond+" AND "+dc, append(args, dargs...)
+	}
+	return cond, args
 }
 
 func (s *Store) scanVerification(scan func(...any) error) (*Verification, int64, error) {
@@ -340,7 +351,7 @@ func (s *Store) scanVerification(scan func(...any) error) (*Verification, int64,
 // Verifications lists the lists of the principal's jurisdiction, newest first; dept "" lists
 // every department's.
 func (s *Store) Verifications(ctx context.Context, dept string) ([]*Verification, error) {
-	p := PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if err := checkVerifyRead(p); err != nil {
 		return nil, err
 	}
@@ -372,7 +383,7 @@ func (s *Store) Verifications(ctx context.Context, dept string) ([]*Verification
 // Verification returns one list with its progress; a list outside the principal's
 // jurisdiction does not exist for it.
 func (s *Store) Verification(ctx context.Context, uid string) (*Verification, error) {
-	p := PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if err := checkVerifyRead(p); err != nil {
 		return nil, err
 	}
@@ -403,7 +414,7 @@ type VerificationChild struct {
 // since, within the principal's jurisdiction), records opened, in list order. The download is
 // audited with the number of children, before anything is returned.
 func (s *Store) VerificationSheet(ctx context.Context, uid string) (*Verification, []VerificationChild, error) {
-	p := PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if err := checkVerifyExport(p); err != nil {
 		return nil, nil, err
 	}

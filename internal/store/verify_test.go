@@ -102,7 +102,7 @@ func tokenOf(t *testing.T, e *env, ctx context.Context, uid, childUID string) st
 // changed (matched as any row, with a warning); importing the file again changes nothing.
 func TestVerificationRoundTrip(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		d := mustCreate(t, e, plainChild("赵小红", "2", child.NewDate(2016, 8, 1), "150302003"))
 		v, err := e.CreateVerification(ctx, "cli:t", VerificationSpec{Department: "教育", Note: "秋季学期入学核查"})
@@ -218,7 +218,7 @@ func TestVerificationRoundTrip(t *testing.T) {
 // still agree is linked by its token.
 func TestVerificationIdentityByName(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		v, err := e.CreateVerification(ctx, "cli:t", VerificationSpec{Department: roster.Health, Region: "150302"})
 		if err != nil {
@@ -244,12 +244,12 @@ func TestVerificationIdentityByName(t *testing.T) {
 
 func TestVerificationSelection(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		// A child of another district (海南区 150303), 9.
 		other := mustCreate(t, e, plainChild("孙小海", "1", child.NewDate(2016, 1, 1), "150303"))
-		district := WithPrincipal(ctx, principal(auth.RoleReviewer, "150302"))
-		officer := WithPrincipal(ctx, principal(auth.RoleOfficer, "150302"))
+		district := auth.WithPrincipal(ctx, principal(auth.RoleReviewer, "150302"))
+		officer := auth.WithPrincipal(ctx, principal(auth.RoleOfficer, "150302"))
 
 		v, err := e.CreateVerification(district, "ignored", VerificationSpec{Department: roster.Education})
 		if err != nil {
@@ -289,7 +289,7 @@ func TestVerificationSelection(t *testing.T) {
 		if _, _, err := e.VerificationSheet(officer, v.UID); errCode(err) != CodeForbidden {
 			t.Errorf("officer downloads: %v", err)
 		}
-		if _, err := e.Verifications(WithPrincipal(ctx, principal(auth.RoleReviewer, "")), ""); errCode(err) != CodeForbidden {
+		if _, err := e.Verifications(auth.WithPrincipal(ctx, principal(auth.RoleReviewer, "")), ""); errCode(err) != CodeForbidden {
 			t.Errorf("an account without an org unit lists: %v", err)
 		}
 		if _, err := e.CreateVerification(district, "x", VerificationSpec{Department: roster.Education, Region: "150303"}); errCode(err) != CodeForbidden {
@@ -360,7 +360,7 @@ func TestVerificationSelection(t *testing.T) {
 // about, the item is answered.
 func TestVerificationAnsweredByReview(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		v, err := e.CreateVerification(ctx, "cli:t", VerificationSpec{Department: roster.Health, Region: "150302"})
 		if err != nil {

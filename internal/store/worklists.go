@@ -16,18 +16,32 @@ import (
 // reviewWhere is the condition selecting the review pairs of q (roster rows r, batches b,
 // candidates c) within the jurisdiction of ctx's principal.
 func reviewWhere(ctx context.Context, q RosterReviewQuery) (string, []any, error) {
+	p, err := gate(ctx, "您的角色不能复核名册比对结果", auth.PermRostersImport)
+	if err != nil {
+		return "", nil, err
+	}
 	if q.Status == "" {
 		q.Status = ReviewPending
 	}
 	where := "r.review = ? AND (? = '' OR r.department = ?) AND (? = '' OR b.uid = ?) AND r.score >= ?"
 	args := []any{q.Status, q.Department, q.Department, q.Batch, q.Batch, q.MinScore}
-	cond, cargs, err := scope(ctx, "c.", auth.PermRostersImport)
+	return pairScope(p, where, args)
+}
+
+// pairScope adds to where the conditions under which a principal sees a review pair: the
+// candidate child in its jurisdiction (whoever uploaded the roster: a city-wide police roster
+// names children of every district, and each district reviews its own) and the roster one of its
+// department's.
+func pairScope(p *auth.Principal, where string, args []any) (string, []any, error) {
+	cond, cargs, err := childCond(p, "c.")
 	if err != nil {
 		return "", nil, err
 	}
 	if cond != "" {
-		where += " AND " + cond
-		args = append(args, cargs...)
+		where, args = where+" AND "+cond, append(args, cargs...)
+	}
+	if dc, dargs := deptCond(p, "r.department"); dc != "" {
+		where, args = where+" AND "+dc, append(args, dargs...)
 	}
 	return where, args, nil
 }
@@ -75,9 +89,6 @@ type BulkReviewError struct {
 // the reason it exists.
 func (s *Store) AcceptRosterReviews(ctx context.Context, actor string, q RosterReviewQuery) (BulkReviewResult, error) {
 	var res BulkReviewResult
-	if err := checkActor(actor); err != nil {
-		return res, err
-	}
 	if q.MinScore <= 0 || q.MinScore > 1 {
 		return res, errInvalid("批量确认须给出 0–1 之间的分数下限（例如 0.3），只确认不低于它的比对结果")
 	}
@@ -138,16 +149,19 @@ func errorMessage(err error) string {
 // department's items). It needs children.create and a lead within the caller's jurisdiction;
 // the reading is audited.
 func (s *Store) LeadDraft(ctx context.Context, uid string) (*Lead, child.Record, error) {
-	p := PrincipalFrom(ctx)
-	if p != nil && !(p.Can(auth.PermChildrenCreate) && p.Can(auth.PermLeadsWork)) {
-		return nil, child.Record{}, errForbidden("您的角色不能依据走访线索登记儿童")
-	}
-	l, err := s.Lead(ctx, uid)
+	p, err := gate(ctx, "您的角色不能依据走访线索登记儿童", auth.PermChildrenCreate)
 	if err != nil {
 		return nil, child.Record{}, err
 	}
-	if p != nil && (p.Scope == "" || !p.InScope(l.RegionCode)) {
-		return nil, child.Record{}, &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的走访线索"}
+	if !p.Can(auth.PermLeadsWork) {
+		return nil, child.Record{}, errForbidden("您的角色不能依据走访线索登记儿童")
+	}
+	if err := s.leadVisible(ctx, uid, auth.PermLeadsWork); err != nil {
+		return nil, child.Record{}, err
+	}
+	l, err := s.lead(ctx, uid)
+	if err != nil {
+		return nil, child.Record{}, err
 	}
 	rec := LeadRecord(&l.Record)
 	if err := s.Audit(ctx, audit.LeadDraft, "lead:"+uid, map[string]any{"department": l.Department, "batch": l.Batch, "row": strconv.Itoa(l.Row)}); err != nil {

@@ -12,7 +12,7 @@ import (
 
 func TestBulkReview(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		rosterFixture(t, e)
 		// Two rows without ID numbers, each a near miss of a registered child: both go to review.
 		rows := parseRows(t, roster.Health, []string{"儿童姓名", "性别", "出生日期", "健康管理", "现住址"},
@@ -51,20 +51,20 @@ func TestBulkReview(t *testing.T) {
 			t.Errorf("education count %d, want 0", n)
 		}
 		// The candidates live in 海勃湾区: a reviewer of 乌达区 sees none, one of 海勃湾区 both.
-		if n := count(WithPrincipal(ctx, principal(auth.RoleReviewer, "150304")), RosterReviewQuery{}); n != 0 {
+		if n := count(auth.WithPrincipal(ctx, principal(auth.RoleReviewer, "150304")), RosterReviewQuery{}); n != 0 {
 			t.Errorf("count outside the jurisdiction %d, want 0", n)
 		}
-		if n := count(WithPrincipal(ctx, principal(auth.RoleReviewer, "150302")), RosterReviewQuery{}); n != 2 {
+		if n := count(auth.WithPrincipal(ctx, principal(auth.RoleReviewer, "150302")), RosterReviewQuery{}); n != 2 {
 			t.Errorf("count inside the jurisdiction %d, want 2", n)
 		}
-		if _, err := e.RosterReviewCount(WithPrincipal(ctx, principal(auth.RoleStatistician, "1503")), RosterReviewQuery{}); errCode(err) != CodeForbidden {
+		if _, err := e.RosterReviewCount(auth.WithPrincipal(ctx, principal(auth.RoleStatistician, "1503")), RosterReviewQuery{}); errCode(err) != CodeForbidden {
 			t.Errorf("a statistician counts review pairs: %v", err)
 		}
 
 		if _, err := e.AcceptRosterReviews(ctx, "reviewer", RosterReviewQuery{}); errCode(err) != CodeInvalid {
 			t.Errorf("bulk acceptance without a score: %v", err)
 		}
-		out, err := e.AcceptRosterReviews(WithPrincipal(ctx, principal(auth.RoleReviewer, "150304")), "reviewer", RosterReviewQuery{MinScore: lo.Score})
+		out, err := e.AcceptRosterReviews(auth.WithPrincipal(ctx, principal(auth.RoleReviewer, "150304")), "reviewer", RosterReviewQuery{MinScore: lo.Score})
 		if err != nil || out.Accepted != 0 {
 			t.Errorf("bulk acceptance outside the jurisdiction: %+v %v", out, err)
 		}
@@ -88,7 +88,7 @@ func TestBulkReview(t *testing.T) {
 
 func TestLeadDraft(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		rosterFixture(t, e)
 		rows := parseRows(t, roster.Education, []string{"学生姓名", "身份证号", "父亲姓名", "学校名称", "年级", "在校状态", "是否住校", "是否随迁子女", "家庭住址"},
 			[]string{"赵小龙", rosterID("640104", "20100801", "015"), "赵大勇", "乌海市第二中学", "初三", "在校", "是", "是", "内蒙古自治区乌海市海勃湾区新华街道清泉社区"})
@@ -107,7 +107,7 @@ func TestLeadDraft(t *testing.T) {
 			t.Errorf("bad status: %v", err)
 		}
 
-		collector := WithPrincipal(ctx, principal(auth.RoleCollector, "150302"))
+		collector := auth.WithPrincipal(ctx, principal(auth.RoleCollector, "150302"))
 		l, rec, err := e.LeadDraft(collector, uid)
 		if err != nil {
 			t.Fatal(err)
@@ -124,10 +124,10 @@ func TestLeadDraft(t *testing.T) {
 		if err != nil || len(page.Items) != 1 || page.Items[0].Object != "lead:"+uid {
 			t.Errorf("audit of the draft: %+v %v", page, err)
 		}
-		if _, _, err := e.LeadDraft(WithPrincipal(ctx, principal(auth.RoleCollector, "150304")), uid); errCode(err) != CodeNotFound {
+		if _, _, err := e.LeadDraft(auth.WithPrincipal(ctx, principal(auth.RoleCollector, "150304")), uid); errCode(err) != CodeNotFound {
 			t.Errorf("a collector of 乌达区 opens the lead: %v", err)
 		}
-		if _, _, err := e.LeadDraft(WithPrincipal(ctx, principal(auth.RoleOfficer, "150302")), uid); errCode(err) != CodeForbidden {
+		if _, _, err := e.LeadDraft(auth.WithPrincipal(ctx, principal(auth.RoleOfficer, "150302")), uid); errCode(err) != CodeForbidden {
 			t.Errorf("an officer opens the lead to register the child: %v", err)
 		}
 	})
@@ -137,7 +137,7 @@ func TestLeadDraft(t *testing.T) {
 // has run out, or runs out within PermitWarnDays, are listed with the date.
 func TestPermitExpiring(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
+		ctx := opCtx()
 		kids := rosterFixture(t, e)
 		// a and the twin came from Ningxia over a year ago: migrant children.
 		for _, k := range []string{"a", "twin"} {

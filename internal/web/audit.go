@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"guanai/internal/audit"
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/store"
 )
@@ -37,7 +38,7 @@ func (s *Server) revealChild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !store.PrincipalFrom(r.Context()).SeesField(req.Field) {
+	if !auth.PrincipalFrom(r.Context()).SeesField(req.Field) {
 		s.fail(w, r, &Error{Code: "forbidden", Message: "“" + store.FieldLabel(req.Field) + "”不在您部门可查看的范围内"})
 		return
 	}

@@ -60,7 +60,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	clock := &testClock{t: time.Date(2025, 6, 30, 10, 0, 0, 0, chinaTime)}
-	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dir, "g.db"), store.Options{Keyring: keys, Now: clock.Now})
+	st, err := store.Open(opCtx(), "sqlite://"+filepath.Join(dir, "g.db"), store.Options{Keyring: keys, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func (e *testEnv) addUser(t *testing.T, username, role, dept, org string, mustCh
 		}
 		u.TOTPSecret, u.MFAEnrolled, tu.TOTP = secret, true, secret
 	}
-	if err := e.st.CreateUser(context.Background(), u); err != nil {
+	if err := e.st.CreateUser(opCtx(), u); err != nil {
 		t.Fatal(err)
 	}
 	return tu
@@ -436,7 +436,7 @@ func TestTOTPEnrolmentAndRecovery(t *testing.T) {
 	pw := auth.RandomPassword()
 	u := &auth.User{Username: "rev", Name: "审核员", Roles: []string{auth.RoleReviewer}, Department: "minzheng", OrgCode: "150302",
 		PasswordHash: auth.HashPassword(pw)}
-	if err := e.st.CreateUser(context.Background(), u); err != nil {
+	if err := e.st.CreateUser(opCtx(), u); err != nil {
 		t.Fatal(err)
 	}
 	c := e.login(t, testUser{Username: "rev", Password: pw})
@@ -597,7 +597,7 @@ func TestMaskingRevealAndDepartmentView(t *testing.T) {
 	if _, ok := rec["father"]; ok {
 		t.Errorf("education officer sees the father: %v", rec)
 	}
-	if rec["id_number"] != "150302********1237" || rec["residence_address"] == nil {
+	if rec["id_number"] != "150302************" || rec["residence_address"] == nil {
 		t.Errorf("education officer's view lacks the identity: %v", rec)
 	}
 	_, hist := officer.do(t, "GET", "/api/v1/children/"+uid+"/history", "")
@@ -748,4 +748,10 @@ func TestTOTPRaceOnce(t *testing.T) {
 	if ok != 1 {
 		t.Errorf("%d of %d logins with the same code succeeded, want 1", ok, n)
 	}
+}
+
+// opCtx is the context of the command line's operator (tests set data up through the store
+// directly, as guanai import does).
+func opCtx() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Operator("test"))
 }

@@ -88,7 +88,7 @@ func nonNilS(s []string) []string {
 
 // fieldView returns the record, or only the items of the principal's field view.
 func fieldView(ctx context.Context, rec *child.Record) any {
-	fields, all := store.PrincipalFrom(ctx).FieldView()
+	fields, all := auth.PrincipalFrom(ctx).FieldView()
 	if all {
 		return rec
 	}
@@ -154,7 +154,7 @@ func maskAddr(a *child.Address) {
 
 // actor names who acts: the logged-in user of the request (user:<name>), as the guard put it in
 // the context.
-func actor(r *http.Request) string { return store.ActorOf(r.Context()) }
+func actor(r *http.Request) string { return auth.ActorOf(r.Context()) }
 
 type listItem struct {
 	UID               string   `json:"uid"`
@@ -331,7 +331,7 @@ func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
 	if req.To == store.StatusSubmitted {
 		need = auth.PermChildrenSubmit
 	}
-	if !store.PrincipalFrom(r.Context()).Can(need) {
+	if !auth.PrincipalFrom(r.Context()).Can(need) {
 		// Outside the jurisdiction the record does not exist: look first, refuse second.
 		if _, err := s.Registry.Get(r.Context(), r.PathValue("uid")); err != nil {
 			s.fail(w, r, err)
@@ -355,7 +355,7 @@ func (s *Server) childHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A department officer sees the changes of the items of its view only.
-	if p := store.PrincipalFrom(r.Context()); p != nil {
+	if p := auth.PrincipalFrom(r.Context()); p != nil {
 		for i := range h {
 			kept := h[i].Changes[:0:0]
 			for _, c := range h[i].Changes {

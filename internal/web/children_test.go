@@ -57,7 +57,7 @@ func TestChildrenScenario(t *testing.T) {
 	}
 	uid := out["uid"].(string)
 	rec := out["record"].(map[string]any)
-	if rec["id_number"] != "150302********1237" || rec["name"] != "张**" {
+	if rec["id_number"] != "150302************" || rec["name"] != "张**" {
 		t.Errorf("record not masked: %v", rec)
 	}
 	if f := rec["father"].(map[string]any); f["phone"] != "138****5678" {

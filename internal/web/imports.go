@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/sheet"
 	"guanai/internal/store"
@@ -164,7 +165,7 @@ func previewImport(ctx context.Context, rd *sheet.Reader, out *importJSON, p *pr
 // once written: the store's rule (residence or hukou division in the jurisdiction), asked here so
 // that the preview shows it too.
 func outOfScope(ctx context.Context, r *child.Record) bool {
-	p := store.PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if p == nil {
 		return false
 	}

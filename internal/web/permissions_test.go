@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -124,7 +123,7 @@ func TestPermissionMatrix(t *testing.T) {
 		users[u.role] = e.addUser(t, "m_"+u.role, u.role, u.dept, u.org, false)
 		clients[u.role] = e.login(t, users[u.role])
 	}
-	ctx := context.Background()
+	ctx := opCtx()
 	n := 0
 	// newChild registers a child living in the division, as the command line would.
 	newChild := func(region string) (uid, record string) {

@@ -335,7 +335,7 @@ func TestImportProgressCancelled(t *testing.T) {
 	fw, _ := mw.CreateFormFile("file", "children.csv")
 	fw.Write(progressCSV(3000))
 	mw.Close()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(opCtx())
 	defer cancel()
 	req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/imports?progress=1", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -348,12 +348,12 @@ func TestImportProgressCancelled(t *testing.T) {
 	if got.result != nil || got.err != nil || len(got.progress) == 0 {
 		t.Fatalf("cancelled import answered %d lines, result %s, error %v: want progress only", len(got.progress), got.result, got.err)
 	}
-	page, err := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.Import})
+	page, err := e.st.AuditEntries(opCtx(), store.AuditQuery{Action: audit.Import})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("import audit entries %+v (%v), want one", page.Items, err)
 	}
 	entry := page.Items[0]
-	b, err := e.st.ImportBatch(context.Background(), strings.TrimPrefix(entry.Object, "import:"))
+	b, err := e.st.ImportBatch(opCtx(), strings.TrimPrefix(entry.Object, "import:"))
 	if err != nil || b.Status != "failed" || !strings.Contains(string(entry.Detail), `"failed":true`) {
 		t.Errorf("batch %+v (%v), audit %s: want failed", b, err, entry.Detail)
 	}

@@ -402,7 +402,7 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 	// Whether two records are one child is decided on the names and numbers themselves: a user who
 	// may reveal them sees both sides in full (and the reading is audited); others see them masked.
 	show := masked
-	if pr := store.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
+	if pr := auth.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
 		show = inFull
 	}
 	out := make([]reviewPairJSON, 0, len(ps))
@@ -468,7 +468,7 @@ func (s *Server) decideRosterReview(w http.ResponseWriter, r *http.Request) {
 // scopedRegion bounds a region filter by the user's jurisdiction: none given is the whole
 // jurisdiction; one outside it is refused.
 func scopedRegion(ctx context.Context, region string) (string, error) {
-	p := store.PrincipalFrom(ctx)
+	p := auth.PrincipalFrom(ctx)
 	if p == nil || p.Scope == "" {
 		return region, nil
 	}
@@ -519,7 +519,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 	// the two values themselves: a user who may reveal sees them in full, and the reading is
 	// audited; names and ID numbers stay masked.
 	show := masked
-	if pr := store.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
+	if pr := auth.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
 		var shownItems []string
 		for _, it := range rep.Items {
 			if it.UID != "" && store.Sensitive(it.Field) {
@@ -626,7 +626,7 @@ func (s *Server) leadOutcome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if p := store.PrincipalFrom(r.Context()); p != nil && p.Scope != "" && !p.InScope(l.RegionCode) {
+	if p := auth.PrincipalFrom(r.Context()); p != nil && p.Scope != "" && !p.InScope(l.RegionCode) {
 		s.fail(w, r, &Error{Code: "not_found", Message: "没有编号为 " + uid + " 的走访线索"})
 		return
 	}

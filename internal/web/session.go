@@ -85,11 +85,11 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, &Error{Code: "forbidden", Message: "接口 " + pattern + " 尚未登记访问权限"})
 			return
 		}
-		ctx := store.WithClientIP(r.Context(), s.clientAddr(r))
-		ctx = store.WithPrincipal(ctx, auth.Anonymous())
+		ctx := auth.WithClientIP(r.Context(), s.clientAddr(r))
+		ctx = auth.WithPrincipal(ctx, auth.Anonymous())
 		cur, err := s.authenticate(ctx, r)
 		if cur != nil {
-			ctx = store.WithPrincipal(ctx, cur.user.Principal())
+			ctx = auth.WithPrincipal(ctx, cur.user.Principal())
 			ctx = context.WithValue(ctx, sessionKey{}, cur)
 		}
 		if a.Public {
@@ -159,7 +159,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*current, e
 		if u.Disabled {
 			reason = "disabled"
 		}
-		ctx = store.WithPrincipal(ctx, u.Principal())
+		ctx = auth.WithPrincipal(ctx, u.Principal())
 		if err := s.Accounts.EndSession(ctx, hash, store.Event{Action: audit.Logout, Object: "user:" + u.Username,
 			Detail: map[string]any{"reason": reason}}); err != nil {
 			return nil, err
@@ -262,7 +262,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now()
-	ctx = store.WithPrincipal(ctx, u.Principal())
+	ctx = auth.WithPrincipal(ctx, u.Principal())
 	object := "user:" + u.Username
 	if u.Locked(now) {
 		s.fail(w, r, s.lockedError(u))

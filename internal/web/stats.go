@@ -105,7 +105,7 @@ func (s *Server) statsQuery(r *http.Request) (statsParams, error) {
 		}
 		p.threshold = n
 	}
-	if MustSuppress(store.PrincipalFrom(r.Context())) {
+	if MustSuppress(auth.PrincipalFrom(r.Context())) {
 		p.publish = true
 	}
 	return p, nil
@@ -123,7 +123,7 @@ func (s *Server) statsRegion(r *http.Request, code string) (string, error) {
 		}
 		nat = d.Code
 	}
-	p := store.PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	if p == nil || p.Scope == "" {
 		return nat, nil
 	}
@@ -349,7 +349,7 @@ func (s *Server) statsTrend(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	publish := v.Get("publish") == "1" || MustSuppress(store.PrincipalFrom(r.Context()))
+	publish := v.Get("publish") == "1" || MustSuppress(auth.PrincipalFrom(r.Context()))
 	out := []trendSeries{}
 	for _, k := range keys {
 		pts, err := stats.LoadTrend(r.Context(), s.registry(), code, k, from, to, publish)
@@ -409,7 +409,7 @@ func (s *Server) statsSnapshot(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	publish := MustSuppress(store.PrincipalFrom(r.Context())) || r.URL.Query().Get("publish") == "1"
+	publish := MustSuppress(auth.PrincipalFrom(r.Context())) || r.URL.Query().Get("publish") == "1"
 	row, err := s.registry().Snapshot(r.Context(), month, code, publish)
 	if err != nil {
 		s.fail(w, r, err)

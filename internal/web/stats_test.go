@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -32,7 +31,7 @@ func loadDemo(t *testing.T, e *testEnv, n int) []child.Record {
 		recs[i] = g.Child()
 		rows[i] = store.ImportRow{Row: i + 2, Record: recs[i]}
 	}
-	res, _, err := e.st.ImportRows(context.Background(), "cli:test", store.ImportOptions{Roster: "demo", Synthetic: true}, rows)
+	res, _, err := e.st.ImportRows(opCtx(), "cli:test", store.ImportOptions{Roster: "demo", Synthetic: true}, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +88,7 @@ func TestStatsAPI(t *testing.T) {
 		t.Errorf("second read not from the cache: %v then %v", h, h2)
 	}
 	// A write moves the data version: the next read is not the old report as current.
-	if _, err := e.st.Create(context.Background(), "cli:test", recs[0], store.Source{}); err == nil {
+	if _, err := e.st.Create(opCtx(), "cli:test", recs[0], store.Source{}); err == nil {
 		_, h3 := getJSON(t, city, "/api/v1/stats?as_of=2025-06-30&region=150300", 200)
 		if h3.Get("X-Stats-Stale") != "1" && h3.Get("X-Stats-Version") == v1 {
 			t.Errorf("after a write: version %s, stale %q", h3.Get("X-Stats-Version"), h3.Get("X-Stats-Stale"))
@@ -194,7 +193,7 @@ func TestStatsPublishedAndScope(t *testing.T) {
 func TestStatsSnapshotsAndTrend(t *testing.T) {
 	e := newTestEnv(t)
 	loadDemo(t, e, 300)
-	ctx := context.Background()
+	ctx := opCtx()
 	// Disclosure control of 26 sparse reports per month: bound it (what runs out of time is
 	// withheld entirely, which this test does not look at).
 	defer func(b time.Duration) { stats.PublishBudget = b }(stats.PublishBudget)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -69,7 +68,7 @@ func TestWorklists(t *testing.T) {
 	if pair["full"] != true || pair["roster_row"].(map[string]any)["name"] != "王大明" || pair["candidate"].(map[string]any)["name"] != "王小明" {
 		t.Errorf("review pair %v", pair)
 	}
-	if page, _ := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.ReviewRead}); page.Total != 1 ||
+	if page, _ := e.st.AuditEntries(opCtx(), store.AuditQuery{Action: audit.ReviewRead}); page.Total != 1 ||
 		strings.Contains(string(page.Items[0].Detail), "王") || !strings.Contains(string(page.Items[0].Detail), pair["child_uid"].(string)) {
 		t.Errorf("audit of the review list: %+v", page)
 	}
@@ -111,7 +110,7 @@ func TestWorklists(t *testing.T) {
 	if school == nil || school["record"] != "乌海市第十小学" || school["roster"] != "乌海市第一小学" {
 		t.Errorf("school contradiction %v", school)
 	}
-	if page, _ := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.ReviewRead, Object: "discrepancies"}); page.Total != 1 {
+	if page, _ := e.st.AuditEntries(opCtx(), store.AuditQuery{Action: audit.ReviewRead, Object: "discrepancies"}); page.Total != 1 {
 		t.Errorf("audit of the contradiction values: %+v", page)
 	}
 	rows := workbook(t, h, "/api/v1/discrepancies/export?kind=contradiction")
@@ -146,11 +145,11 @@ func TestWorklists(t *testing.T) {
 		t.Errorf("draft of no lead: %d", status)
 	}
 	// Both downloads and the draft are in the audit trail, without a name in it.
-	page, err := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.WorklistExport})
+	page, err := e.st.AuditEntries(opCtx(), store.AuditQuery{Action: audit.WorklistExport})
 	if err != nil || page.Total != 2 || strings.Contains(string(page.Items[0].Detail), "赵") {
 		t.Errorf("audit of the downloads: %+v %v", page, err)
 	}
-	if page, _ := e.st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.LeadDraft}); page.Total != 1 {
+	if page, _ := e.st.AuditEntries(opCtx(), store.AuditQuery{Action: audit.LeadDraft}); page.Total != 1 {
 		t.Errorf("audit of the draft: %+v", page)
 	}
 }
