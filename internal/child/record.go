@@ -167,3 +167,40 @@ func (is *Issues) HasError(field string) bool {
 	}
 	return false
 }
+
+// WithoutIdentity returns a copy of the record without what identifies a person — names, ID and
+// certificate numbers, phones, the detail of every address, the school's name and the free-text
+// notes — and with the codes, dates and division codes that classification and statistics use.
+// A reader of statistics who may not read records (统计人员, 督导) gets records only in this form.
+func (r Record) WithoutIdentity() Record {
+	r.Ref, r.Name, r.IDNumber, r.DisabilityCertificateNo = "", "", "", ""
+	r.SchoolName, r.FamilyHardshipOther, r.ReportingUnit = "", "", ""
+	r.HukouAddress, r.ResidenceAddr = regionOnly(r.HukouAddress), regionOnly(r.ResidenceAddr)
+	if r.Rehabilitation != nil {
+		r.Rehabilitation = &Rehabilitation{Received: r.Rehabilitation.Received}
+	}
+	if r.HelpRequested != nil {
+		r.HelpRequested = &HelpRequest{Requested: r.HelpRequested.Requested, Date: r.HelpRequested.Date}
+	}
+	for _, pp := range []**Parent{&r.Father, &r.Mother} {
+		if p := *pp; p != nil {
+			*pp = &Parent{HukouAddress: regionOnly(p.HukouAddress), ResidenceAddr: regionOnly(p.ResidenceAddr), MigrantWorker: p.MigrantWorker,
+				WorkRegionCode: p.WorkRegionCode, WorkSince: p.WorkSince, Capacity: p.Capacity}
+		}
+	}
+	if g := r.OtherGuardian; g != nil {
+		r.OtherGuardian = &Guardian{Relation: g.Relation, HukouAddress: regionOnly(g.HukouAddress), ResidenceAddr: regionOnly(g.ResidenceAddr)}
+	}
+	if c := r.Caregiver; c != nil {
+		r.Caregiver = &Caregiver{Present: c.Present, Relation: c.Relation, HukouAddress: regionOnly(c.HukouAddress), ResidenceAddr: regionOnly(c.ResidenceAddr)}
+	}
+	return r
+}
+
+// regionOnly is an address without its detail (a new value: the record's own is not changed).
+func regionOnly(a *Address) *Address {
+	if a == nil {
+		return nil
+	}
+	return &Address{RegionCode: a.RegionCode}
+}

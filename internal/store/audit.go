@@ -72,8 +72,8 @@ type AuditPage struct {
 // AuditEntries lists audit entries, newest first. Only the audit administrator (audit.read) or
 // the command line may read them; the reading is itself audited.
 func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) (AuditPage, error) {
-	if p := auth.PrincipalFrom(ctx); p != nil && !p.Can(auth.PermAuditRead) {
-		return AuditPage{}, errForbidden("只有审计管理员可以查看审计日志")
+	if _, err := gate(ctx, "只有审计管理员可以查看审计日志", auth.PermAuditRead); err != nil {
+		return AuditPage{}, err
 	}
 	var conds []string
 	var args []any
@@ -159,6 +159,9 @@ type VerifyResult struct {
 // *audit.Break error. The database is read on one goroutine while the entries are hashed on
 // another.
 func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
+	if _, err := gate(ctx, "只有审计管理员可以校验审计日志", auth.PermAuditRead); err != nil {
+		return VerifyResult{}, err
+	}
 	v := audit.NewVerifier()
 	v.Checkpoints = map[int64]string{}
 	rows, err := s.query(ctx, "SELECT seq, hash FROM audit_checkpoints")

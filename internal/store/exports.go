@@ -63,9 +63,23 @@ func errNoExport(uid string) *Error {
 
 // RequestExport records a request of the principal of ctx.
 func (s *Store) RequestExport(ctx context.Context, c ExportCriteria, purpose string) (*ExportRequest, error) {
-	p := auth.PrincipalFrom(ctx)
-	if p == nil || !p.Can(auth.PermChildrenRead) {
-		return nil, errForbidden("您的角色不能申请导出儿童记录")
+	p, err := gate(ctx, "您的角色不能申请导出儿童记录", auth.PermChildrenRead)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := jurisdiction(p); err != nil {
+		return nil, err
+	}
+	if c.Region != "" {
+		code, ok := normalizeRegion(c.Region)
+		if !ok {
+			return nil, errInvalid("行政区划代码“"+c.Region+"”格式不正确", child.Issue{Field: "region", Code: "region_format", Message: "区划代码格式不正确"})
+		}
+		// A region around the jurisdiction is its part inside (the download reads with the
+		// requester's jurisdiction); one beside it is refused.
+		if !p.Covers(code) && !strings.HasPrefix(p.Scope, code) {
+			return nil, errForbidden("区划 " + c.Region + " 不在您的辖区内")
+		}
 	}
 	purpose = strings.TrimSpace(purpose)
 	if n := len([]rune(purpose)); n < 2 || n > 200 {
@@ -79,7 +93,7 @@ func (s *Store) RequestExport(ctx context.Context, c ExportCriteria, purpose str
 	now := s.instant()
 	r := &ExportRequest{UID: newUID(now), RequestedBy: p.Actor(), Scope: p.Scope, Criteria: c, Purpose: purpose,
 		Status: ExportPending, CreatedAt: now}
-	err := s.inTx(ctx, "申请导出", func(t *tx) error {
+	err = s.inTx(ctx, "申请导出", func(t *tx) error {
 		if _, err := t.exec(`INSERT INTO export_requests (uid, requested_by, scope, criteria, purpose, status, created_at)
  VALUES (?, ?, ?, ?, ?, ?, ?)`, r.UID, r.RequestedBy, r.Scope, string(crit), r.Purpose, r.Status, s.d.timeArg(now)); err != nil {
 			return err

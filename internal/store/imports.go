@@ -173,10 +173,10 @@ func (cc *chunkClaims) claim(key string, row int, pi pathIndex, l leaves) {
 
 // BeginImport records a new import batch.
 func (s *Store) BeginImport(ctx context.Context, actor string, opt ImportOptions) (*Import, error) {
-	actor = actorFor(ctx, actor)
-	if err := checkActor(actor); err != nil {
+	if _, err := gate(ctx, ""); err != nil {
 		return nil, err
 	}
+	actor = actorFor(ctx, actor)
 	if opt.Kind == "" {
 		opt.Kind = ImportChildren
 	}
@@ -203,6 +203,9 @@ func (s *Store) BeginImport(ctx context.Context, actor string, opt ImportOptions
 	}
 	p, err := gate(ctx, "您的角色不能导入登记表", perms...)
 	if err != nil {
+		return nil, err
+	}
+	if _, _, err := jurisdiction(p); err != nil {
 		return nil, err
 	}
 	now := s.instant()

@@ -112,6 +112,8 @@ type env struct {
 	clock *clock
 	url   string
 	dir   string
+	// gateFixture is what TestObjectPermissions works on (gate_test.go).
+	gateFixture gateFixture
 }
 
 // backend opens a fresh store.

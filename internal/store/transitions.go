@@ -53,7 +53,11 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
 	if to == StatusSubmitted {
 		need = auth.PermChildrenSubmit
 	}
-	if p := auth.PrincipalFrom(ctx); p != nil && !p.Can(need) {
+	p, err := gate(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if !p.Can(need) {
 		if _, err := s.childID(ctx, uid); err != nil {
 			return nil, err
 		}
@@ -71,7 +75,7 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
 		return nil, errInvalid("“"+StatusLabel(to)+"”须填写原因", child.Issue{Field: "reason", Code: "required", Message: "请填写" + StatusLabel(to) + "原因"})
 	}
 	var out *Child
-	err := s.inTx(ctx, "变更记录状态", func(t *tx) error {
+	err = s.inTx(ctx, "变更记录状态", func(t *tx) error {
 		c, err := s.loadForUpdate(t, uid)
 		if err != nil {
 			return err

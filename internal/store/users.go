@@ -29,6 +29,9 @@ func errNoUser(name string) *Error {
 
 // CreateUser adds an account (u.ID is set) and audits it as user.create.
 func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
+	if _, err := gate(ctx, "只有系统管理员可以创建账号", auth.PermUsersManage); err != nil {
+		return err
+	}
 	if err := auth.CheckRoles(u.Roles); err != nil {
 		return errInvalid(err.(*auth.Error).Message)
 	}
@@ -192,6 +195,9 @@ func (s *Store) UserByName(ctx context.Context, username string) (*auth.User, er
 
 // Users lists every account, by user name.
 func (s *Store) Users(ctx context.Context) ([]*auth.User, error) {
+	if _, err := gate(ctx, "只有系统管理员可以查看账号", auth.PermUsersManage); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(ctx, userSelect+" ORDER BY username")
 	if err != nil {
 		return nil, internal("读取用户", err)
