@@ -72,7 +72,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		}
 	})
 	tmp := *out + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return fmt.Errorf("创建输出文件：%w", err)
 	}

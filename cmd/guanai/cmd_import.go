@@ -217,10 +217,11 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeRejects writes the rejected rows with their reasons, atomically.
+// writeRejects writes the rejected rows with their reasons, atomically, readable by the owner
+// only.
 func writeRejects(path string, header []string, rows []sheet.RejectRow) error {
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return fmt.Errorf("写入拒绝行文件：%w", err)
 	}

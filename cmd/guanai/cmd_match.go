@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"runtime/debug"
 
 	"guanai/internal/match"
@@ -57,7 +60,34 @@ func runMatch(ctx context.Context, env *Env, args []string) error {
 		// a soft ceiling: the collector works harder instead of letting the heap double
 		debug.SetMemoryLimit(1536 << 20)
 	}
+	// --out is written 0600 by match.LinkFiles (a temporary file renamed); --review and
+	// --explain are created here 0600 beforehand, and match.LinkFiles truncates them in place.
+	var created []string
+	for _, p := range []string{*reviewOut, *explainOut} {
+		if p == "" {
+			continue
+		}
+		fi, statErr := os.Stat(p)
+		for _, in := range []string{*left, *right} {
+			if ii, err := os.Stat(in); err == nil && statErr == nil && os.SameFile(fi, ii) {
+				return usageError{"--review、--explain 不能写到输入文件 " + in}
+			}
+		}
+		f, err := createPrivate(p)
+		if err != nil {
+			return fmt.Errorf("无法创建文件 %s：%w", p, err)
+		}
+		f.Close()
+		if errors.Is(statErr, os.ErrNotExist) {
+			created = append(created, p)
+		}
+	}
 	job := match.FileJob{Left: *left, Right: *right, Out: *out, Review: *reviewOut, Explain: *explainOut}
 	_, err = match.LinkFiles(ctx, job, env.Stdout, env.Stderr, opts)
+	if err != nil {
+		for _, p := range created {
+			os.Remove(p)
+		}
+	}
 	return err
 }

@@ -93,7 +93,7 @@ func rosterTemplate(env *Env, args []string) error {
 		return usageError{"请用 --out 指定输出文件，如 --out " + d.Code + "_名册模板.xlsx"}
 	}
 	tmp := *outFile + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return fmt.Errorf("写入模板：%w", err)
 	}
@@ -550,7 +550,7 @@ func writeVerificationFile(ctx context.Context, env *Env, s *store.Store, uid, w
 		vs.Rows = append(vs.Rows, roster.VerifyRow{Token: kids[i].Token, Record: &kids[i].Record})
 	}
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	var w io.Writer = env.Stdout
 	var f *os.File
 	if *out != "" {
-		f, err = os.Create(*out + ".tmp")
+		f, err = createPrivate(*out + ".tmp")
 		if err != nil {
 			return fmt.Errorf("创建输出文件：%w", err)
 		}

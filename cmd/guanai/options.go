@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -184,4 +185,18 @@ func noArgs(pos []string) error {
 		return usageError{"多余的参数：" + strings.Join(pos, " ")}
 	}
 	return nil
+}
+
+// createPrivate creates (or truncates) a file only its owner may read and write: what the
+// commands write holds children's personal data. A file that already existed is made 0600 too.
+func createPrivate(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
