@@ -6,6 +6,7 @@ require (
 	github.com/emmansun/gmsm v0.15.5
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mozillazg/go-pinyin v0.21.0
+	github.com/spf13/pflag v1.1.0
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.62.0

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,16 +22,11 @@ const auditUsage = `用法:
 // runAudit verifies and lists the audit trail from the command line (the audit administrator on
 // the server). Listing is itself audited.
 func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, auditUsage)
-		if len(args) == 0 {
-			return usageError{"缺少子命令"}
-		}
-		return errHelp
+	sub, args, err := subcommand(env, "audit", auditUsage, []string{"verify", "list"}, args)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("audit " + sub)
 	finish := commonFlags(fs, env)
 	var q store.AuditQuery
 	var from, to *string
@@ -45,15 +38,12 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		to = fs.String("to", "", "截止日期（含）")
 		fs.IntVar(&q.Limit, "limit", 50, "条数（1–500）")
 	}
-	fs.Usage = func() { fmt.Fprintln(env.Stderr, auditUsage) }
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
+	pos, err := parseOptions(env, fs, auditUsage, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
-	}
-	if sub != "verify" && sub != "list" {
-		return usageError{"未知的子命令 " + sub + "\n" + auditUsage}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	if sub == "list" {
 		for _, d := range []struct {

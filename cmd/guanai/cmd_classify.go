@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -25,31 +24,20 @@ func init() {
 	}
 }
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, " ") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 func runClassify(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("classify")
 	asOf := fs.String("as-of", "", "参考日期 YYYY-MM-DD（默认今天）")
-	var central stringList
-	fs.Var(&central, "central-urban", "组成一个城市中心城区的区县代码，逗号分隔；可重复")
+	central := fs.StringArray("central-urban", nil, "组成一个城市中心城区的区县代码，逗号分隔；可重复")
 	lbMonths := fs.Int("left-behind-months", 6, "留守儿童父母外出务工的最短月数")
 	migrantMonths := fs.Int("migrant-months", 6, "流动儿童离开户籍地的最短月数")
 	ageLimit := fs.Int("age-limit", 16, "年龄上限（周岁）")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "并行处理的线程数")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai classify [选项] < children.jsonl > results.jsonl\n\n从标准输入逐行读取儿童记录（JSON Lines，字段见 DATA.md），按行输出判定结果。\n\n选项:")
-		fs.PrintDefaults()
+	pos, err := parseOptions(env, fs, "用法: guanai classify [选项] < children.jsonl > results.jsonl\n\n从标准输入逐行读取儿童记录（JSON Lines，字段见 DATA.md），按行输出判定结果。", args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ") + "（记录从标准输入读取）"}
+	if len(pos) > 0 {
+		return usageError{"多余的参数：" + strings.Join(pos, " ") + "（记录从标准输入读取）"}
 	}
 	today := child.DateOf(env.Now().In(chinaTime))
 	ref := today
@@ -61,7 +49,7 @@ func runClassify(ctx context.Context, env *Env, args []string) error {
 		ref = d
 	}
 	cfg := rules.Config{AgeLimit: *ageLimit, MigrantMonths: *migrantMonths, LeftBehindMonths: *lbMonths}
-	for _, c := range central {
+	for _, c := range *central {
 		var group []string
 		for _, code := range strings.Split(c, ",") {
 			if code = strings.TrimSpace(code); code != "" {

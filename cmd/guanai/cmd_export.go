@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"iter"
 	"os"
@@ -18,21 +17,22 @@ func init() {
 }
 
 func runExport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "children" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(env.Stderr, "用法: guanai export children --out FILE [--region CODE] [--status S]")
-			return errHelp
-		}
-		return usageError{"用法: guanai export children --out FILE [--region CODE] [--status S]"}
+	const usage = "用法: guanai export children --out FILE [--region CODE] [--status S]\n\n按导入模板导出儿童记录（.xlsx 或 .csv，由 FILE 的扩展名决定）；导出后再导入不产生任何变更。"
+	_, args, err := subcommand(env, "export", usage, []string{"children"}, args)
+	if err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("export children", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("export children")
 	finish := commonFlags(fs, env)
 	out := fs.String("out", "", "输出文件（.xlsx 或 .csv）")
 	regionCode := fs.String("region", "", "只导出该区划（现居住地或户籍地）内的儿童")
 	status := fs.String("status", "", "只导出这些状态的记录，逗号分隔（默认除已归档外的全部）")
-	if err := fs.Parse(args[1:]); err != nil {
-		return flagErr(err)
+	pos, err := parseOptions(env, fs, usage, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	if *out == "" {
 		return usageError{"请用 --out 指定输出文件"}
@@ -72,7 +72,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		}
 	})
 	tmp := *out + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return fmt.Errorf("创建输出文件：%w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -43,54 +42,41 @@ type importSummary struct {
 // maxListed bounds the errors and warnings listed in the summary; counts stay exact.
 const maxListed = 1000
 
+const importUsage = "用法: guanai import children FILE [选项]\n      guanai import roster --dept DEPT FILE [选项]\n\n" +
+	"children：导入《流动儿童基本情况登记表》《留守儿童基本情况登记表》的 Excel（.xlsx）或 CSV 文件。\n" +
+	"roster：导入部门名册（DEPT 为 education、police、health、insurance、disability），与登记信息比对并更新。\n" +
+	"guanai import children -h、guanai import roster -h 查看选项。"
+
 func runImport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
-		return usageError{"用法: guanai import children FILE [--rejects FILE] [--status draft|submitted]\n      guanai import roster --dept DEPT FILE [--rejects FILE]"}
+	sub, args, err := subcommand(env, "import", importUsage, []string{"children", "roster"}, args)
+	if err != nil {
+		return err
 	}
-	if args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, "用法: guanai import children FILE [选项]\n      guanai import roster --dept DEPT FILE [选项]\n\n"+
-			"children：导入《流动儿童基本情况登记表》《留守儿童基本情况登记表》的 Excel（.xlsx）或 CSV 文件。\n"+
-			"roster：导入部门名册（DEPT 为 education、police、health、insurance、disability），与登记信息比对并更新。")
-		return errHelp
+	if sub == "roster" {
+		return importRoster(ctx, env, args)
 	}
-	switch args[0] {
-	case "children":
-		return importChildren(ctx, env, args[1:])
-	case "roster":
-		return importRoster(ctx, env, args[1:])
-	}
-	return usageError{"未知的导入类型 “" + args[0] + "”：应为 children 或 roster"}
+	return importChildren(ctx, env, args)
 }
 
 func importChildren(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("import children", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("import children")
 	finish := commonFlags(fs, env)
 	rejects := fs.String("rejects", "", "把被拒绝的行连同错误原因写入此文件（.xlsx 或 .csv）")
 	status := fs.String("status", store.StatusDraft, "新建记录的状态：draft（草稿）或 submitted（已提交）")
 	actor := fs.String("actor", "", "操作人（写入历史记录；默认当前系统用户）")
 	sheetName := fs.String("sheet", "", "工作表名称（默认第一个）")
 	quiet := fs.Bool("quiet", false, "不在标准错误输出进度")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai import children FILE [选项]\n\n选项:")
-		fs.PrintDefaults()
+	pos, err := parseOptions(env, fs, "用法: guanai import children FILE [选项]\n\n导入登记表（.xlsx 或 .csv），在标准输出打印 JSON 汇总。", args)
+	if err != nil {
+		return err
 	}
-	// Accept the file before or after the options.
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
+	if len(pos) > 1 {
+		return usageError{"多余的参数：" + strings.Join(pos[1:], " ")}
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
-	}
-	if file == "" {
+	if len(pos) == 0 {
 		return usageError{"请给出要导入的文件：guanai import children FILE"}
 	}
+	file := pos[0]
 	if *status != store.StatusDraft && *status != store.StatusSubmitted {
 		return usageError{"--status 只能是 draft 或 submitted"}
 	}
@@ -231,10 +217,11 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeRejects writes the rejected rows with their reasons, atomically.
+// writeRejects writes the rejected rows with their reasons, atomically, readable by the owner
+// only.
 func writeRejects(path string, header []string, rows []sheet.RejectRow) error {
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return fmt.Errorf("写入拒绝行文件：%w", err)
 	}
@@ -275,8 +262,7 @@ type rosterSummary struct {
 }
 
 func importRoster(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("import roster", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("import roster")
 	finish := commonFlags(fs, env)
 	deptFlag := fs.String("dept", "", "部门："+roster.Codes()+"（必填）")
 	rejects := fs.String("rejects", "", "把被拒绝的行连同错误原因写入此文件（.xlsx 或 .csv）")
@@ -286,11 +272,7 @@ func importRoster(ctx context.Context, env *Env, args []string) error {
 	threshold := fs.Float64("threshold", 0.5, "自动关联的匹配概率下限")
 	reviewBand := fs.Float64("review-band", 0.05, "人工复核的匹配概率下限")
 	quiet := fs.Bool("quiet", false, "不在标准错误输出进度")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai import roster --dept DEPT FILE [选项]\n\n选项:")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseOptions(env, fs, "用法: guanai import roster --dept DEPT FILE [选项]\n\n导入部门名册（.xlsx 或 .csv），与登记信息比对，在标准输出打印 JSON 汇总（见 docs/rosters.md）。", args)
 	if err != nil {
 		return err
 	}
@@ -420,21 +402,4 @@ func importRoster(ctx context.Context, env *Env, args []string) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
-}
-
-// parseInterleaved parses options that may come before, between or after the positional
-// arguments (guanai import roster --dept education 名册.xlsx --db …) and returns the positional
-// ones in order.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, flagErr(err)
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }

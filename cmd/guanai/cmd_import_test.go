@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -137,6 +139,57 @@ func TestExportImportChangesNothing(t *testing.T) {
 		}
 		if s.Rows != 2 || s.Unchanged != 2 {
 			t.Errorf("re-import of the %s export: %+v, want 2 unchanged\n%s", ext, s, stdout)
+		}
+	}
+}
+
+// TestImportRejectsAfterFileBinary runs the built binary as the report had it, guanai import
+// children FILE --rejects R (the database from GUANAI_DB), also with an option before the file
+// (where --rejects used to be dropped) and with --rejects before the file: each writes the same
+// rejects file, readable by its owner only.
+func TestImportRejectsAfterFileBinary(t *testing.T) {
+	var written []string
+	for _, tt := range []struct {
+		name string
+		args func(file, rejects string) []string
+	}{
+		{"after the file", func(f, r string) []string { return []string{"import", "children", f, "--rejects", r} }},
+		{"after the file, an option before it", func(f, r string) []string { return []string{"import", "children", "--quiet", f, "--rejects", r} }},
+		{"before the file", func(f, r string) []string { return []string{"import", "children", "--rejects", r, f} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := writeFile(t, filepath.Join(dir, "children.csv"), childrenCSV)
+			rejects := filepath.Join(dir, "rejects.csv")
+			cmd := exec.Command(binary, tt.args(file, rejects)...)
+			cmd.Env = append(os.Environ(), "GUANAI_DB=sqlite://"+filepath.Join(dir, "g.db"), "GUANAI_DATA_DIR=", "GUANAI_KEY_FILE=", "GUANAI_CONFIG=")
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("got %v: %s", err, stderr.String())
+			}
+			var s summary
+			if err := json.Unmarshal(out, &s); err != nil || s.Rows != 3 || s.Rejected != 1 {
+				t.Fatalf("got summary %s (%v), want 3 rows, 1 rejected", out, err)
+			}
+			fi, err := os.Stat(rejects)
+			if err != nil {
+				t.Fatalf("got no rejects file: %v", err)
+			}
+			if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+				t.Errorf("got rejects file mode %04o, want 0600", fi.Mode().Perm())
+			}
+			b, _ := os.ReadFile(rejects)
+			if !strings.Contains(string(b), "李四") || !strings.Contains(string(b), "错误原因") {
+				t.Errorf("got rejects file\n%s\nwant the row of 李四 with its reason", b)
+			}
+			written = append(written, string(b))
+		})
+	}
+	for _, w := range written[1:] {
+		if w != written[0] {
+			t.Errorf("the rejects files differ:\n%s\n%s", written[0], w)
 		}
 	}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"strings"
 
 	"guanai/internal/store"
 )
@@ -22,27 +20,19 @@ const keysUsage = `用法:
 
 // runKeys rotates the data key and re-encrypts in batches (docs/keys.md), audited.
 func runKeys(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, keysUsage)
-		if len(args) == 0 {
-			return usageError{"缺少子命令"}
-		}
-		return errHelp
+	sub, args, err := subcommand(env, "keys", keysUsage, []string{"rotate", "reseal"}, args)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	if sub != "rotate" && sub != "reseal" {
-		return usageError{"未知的子命令 " + sub + "\n" + keysUsage}
-	}
-	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("keys " + sub)
 	finish := commonFlags(fs, env)
 	batch := fs.Int("batch", 500, "每个事务重新加密的行数")
-	fs.Usage = func() { fmt.Fprintln(env.Stderr, keysUsage) }
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
+	pos, err := parseOptions(env, fs, keysUsage, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	if *batch < 1 || *batch > 100000 {
 		return usageError{"--batch 应为 1–100000"}

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
-	"strings"
 
 	"guanai/internal/match"
 )
@@ -16,8 +16,7 @@ func init() {
 
 // runMatch links a roster (--right) against the registry (--left). See docs/matching.md.
 func runMatch(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("match", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("match")
 	left := fs.String("left", "", "左侧（登记库）CSV 文件，必填")
 	right := fs.String("right", "", "右侧（部门名单）CSV 文件，必填")
 	out := fs.String("out", "", "输出 CSV 文件（left_ref,right_ref,score,method）；缺省写到标准输出")
@@ -28,18 +27,14 @@ func runMatch(ctx context.Context, env *Env, args []string) error {
 	matchRate := fs.Float64("match-rate", 0, "右侧记录在左侧有匹配的预期比例（0 表示自动估计）")
 	blockCap := fs.Int("block-cap", 300, "分块上限：超过该数量的分块不比较")
 	workers := fs.Int("workers", 0, "并行数（0 表示 CPU 数）")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai match --left 登记库.csv --right 名单.csv [--out 结果.csv] [--threshold 0.5]")
-		fmt.Fprintln(env.Stderr, "\n输入 CSV（UTF-8，可带 BOM）须有表头和 ref 列，可含 name, sex, birth_date, id_number,")
-		fmt.Fprintln(env.Stderr, "hukou_region, residence_region, father_name, mother_name, guardian_name, guardian_id。")
-		fmt.Fprintln(env.Stderr, "\n选项:")
-		fs.PrintDefaults()
+	pos, err := parseOptions(env, fs, "用法: guanai match --left 登记库.csv --right 名单.csv [--out 结果.csv] [--threshold 0.5]\n"+
+		"\n输入 CSV（UTF-8，可带 BOM）须有表头和 ref 列，可含 name, sex, birth_date, id_number,\n"+
+		"hukou_region, residence_region, father_name, mother_name, guardian_name, guardian_id。", args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	if *left == "" || *right == "" {
 		return usageError{"必须同时指定 --left 和 --right"}
@@ -65,7 +60,34 @@ func runMatch(ctx context.Context, env *Env, args []string) error {
 		// a soft ceiling: the collector works harder instead of letting the heap double
 		debug.SetMemoryLimit(1536 << 20)
 	}
+	// --out is written 0600 by match.LinkFiles (a temporary file renamed); --review and
+	// --explain are created here 0600 beforehand, and match.LinkFiles truncates them in place.
+	var created []string
+	for _, p := range []string{*reviewOut, *explainOut} {
+		if p == "" {
+			continue
+		}
+		fi, statErr := os.Stat(p)
+		for _, in := range []string{*left, *right} {
+			if ii, err := os.Stat(in); err == nil && statErr == nil && os.SameFile(fi, ii) {
+				return usageError{"--review、--explain 不能写到输入文件 " + in}
+			}
+		}
+		f, err := createPrivate(p)
+		if err != nil {
+			return fmt.Errorf("无法创建文件 %s：%w", p, err)
+		}
+		f.Close()
+		if errors.Is(statErr, os.ErrNotExist) {
+			created = append(created, p)
+		}
+	}
 	job := match.FileJob{Left: *left, Right: *right, Out: *out, Review: *reviewOut, Explain: *explainOut}
-	_, err := match.LinkFiles(ctx, job, env.Stdout, env.Stderr, opts)
+	_, err = match.LinkFiles(ctx, job, env.Stdout, env.Stderr, opts)
+	if err != nil {
+		for _, p := range created {
+			os.Remove(p)
+		}
+	}
 	return err
 }

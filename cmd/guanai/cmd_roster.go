@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"guanai/internal/child"
 	"guanai/internal/idcard"
@@ -35,29 +36,28 @@ DEPT 为 ` + "education, police, health, insurance, disability" + `；KIND 为�
 不填时为部门的全部对象（教育 6-15 周岁，公安 流动儿童，卫健 0-6 岁，医保 全部儿童，残联 登记有残疾的儿童）`
 
 func runRoster(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{rosterUsage}
+	sub, args, err := subcommand(env, "roster", rosterUsage,
+		[]string{"template", "batches", "review", "accept", "reject", "verify", "verifications", "verification"}, args)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stderr, rosterUsage)
-		return errHelp
+	switch sub {
 	case "template":
-		return rosterTemplate(env, args[1:])
+		return rosterTemplate(env, args)
 	case "batches":
-		return rosterBatches(ctx, env, args[1:])
+		return rosterBatches(ctx, env, args)
 	case "review":
-		return rosterReviewList(ctx, env, args[1:])
+		return rosterReviewList(ctx, env, args)
 	case "accept", "reject":
-		return rosterDecide(ctx, env, args[0] == "accept", args[1:])
+		return rosterDecide(ctx, env, sub == "accept", args)
 	case "verify":
-		return rosterVerify(ctx, env, args[1:])
+		return rosterVerify(ctx, env, args)
 	case "verifications":
-		return rosterVerifications(ctx, env, args[1:])
+		return rosterVerifications(ctx, env, args)
 	case "verification":
-		return rosterVerification(ctx, env, args[1:])
+		return rosterVerification(ctx, env, args)
 	}
-	return usageError{"未知的操作 “" + args[0] + "”\n" + rosterUsage}
+	panic("roster: sub-command " + sub + " has no case")
 }
 
 func lookupDept(s string, required bool) (*roster.Department, error) {
@@ -75,12 +75,15 @@ func lookupDept(s string, required bool) (*roster.Department, error) {
 }
 
 func rosterTemplate(env *Env, args []string) error {
-	fs := flag.NewFlagSet("roster template", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("roster template")
 	deptFlag := fs.String("dept", "", "部门（必填）")
 	outFile := fs.String("out", "", "输出文件 .xlsx（必填）")
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
+	pos, err := parseOptions(env, fs, rosterUsage, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	d, err := lookupDept(*deptFlag, true)
 	if err != nil {
@@ -90,7 +93,7 @@ func rosterTemplate(env *Env, args []string) error {
 		return usageError{"请用 --out 指定输出文件，如 --out " + d.Code + "_名册模板.xlsx"}
 	}
 	tmp := *outFile + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return fmt.Errorf("写入模板：%w", err)
 	}
@@ -110,29 +113,32 @@ func rosterTemplate(env *Env, args []string) error {
 	return nil
 }
 
-// dbCommand parses the common options of a command that reads the database.
-func dbCommand(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet)) (*store.Store, []string, error) {
-	return openDBCommand(ctx, env, name, args, define, false)
+// dbCommand parses the options of a command that reads the database, its own (define) and the
+// common ones, opens the database and returns the other arguments. usage shows how the command
+// is called.
+func dbCommand(ctx context.Context, env *Env, name, usage string, args []string, define func(fs *pflag.FlagSet)) (*store.Store, []string, error) {
+	return openDBCommand(ctx, env, name, usage, args, define, false)
 }
 
 // dbCommandNoArgs is dbCommand for a command that takes options only: an argument besides them
 // is refused before the database is opened.
-func dbCommandNoArgs(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet)) (*store.Store, error) {
-	s, _, err := openDBCommand(ctx, env, name, args, define, true)
+func dbCommandNoArgs(ctx context.Context, env *Env, name, usage string, args []string, define func(fs *pflag.FlagSet)) (*store.Store, error) {
+	s, _, err := openDBCommand(ctx, env, name, usage, args, define, true)
 	return s, err
 }
 
-func openDBCommand(ctx context.Context, env *Env, name string, args []string, define func(fs *flag.FlagSet), noArgs bool) (*store.Store, []string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+func openDBCommand(ctx context.Context, env *Env, name, usage string, args []string, define func(fs *pflag.FlagSet), optionsOnly bool) (*store.Store, []string, error) {
+	fs := newFlagSet(name)
 	finish := commonFlags(fs, env)
 	define(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseOptions(env, fs, usage, args)
 	if err != nil {
 		return nil, nil, err
 	}
-	if noArgs && len(pos) > 0 {
-		return nil, nil, usageError{"多余的参数：" + strings.Join(pos, " ")}
+	if optionsOnly {
+		if err := noArgs(pos); err != nil {
+			return nil, nil, err
+		}
 	}
 	c, err := finish()
 	if err != nil {
@@ -181,7 +187,7 @@ type batchJSON struct {
 func rosterBatches(ctx context.Context, env *Env, args []string) error {
 	var dept *string
 	var limit *int
-	s, _, err := dbCommand(ctx, env, "roster batches", args, func(fs *flag.FlagSet) {
+	s, _, err := dbCommand(ctx, env, "roster batches", rosterUsage, args, func(fs *pflag.FlagSet) {
 		dept = fs.String("dept", "", "只列出该部门的批次")
 		limit = fs.Int("limit", 50, "最多列出条数")
 	})
@@ -278,7 +284,7 @@ func toPairJSON(p *store.RosterPair) pairJSON {
 func rosterReviewList(ctx context.Context, env *Env, args []string) error {
 	var dept, batch, status *string
 	var limit *int
-	s, _, err := dbCommand(ctx, env, "roster review", args, func(fs *flag.FlagSet) {
+	s, _, err := dbCommand(ctx, env, "roster review", rosterUsage, args, func(fs *pflag.FlagSet) {
 		dept = fs.String("dept", "", "只列出该部门的")
 		batch = fs.String("batch", "", "只列出该批次的")
 		status = fs.String("status", "pending", "pending（待复核）、accepted 或 rejected")
@@ -309,7 +315,11 @@ func rosterReviewList(ctx context.Context, env *Env, args []string) error {
 
 func rosterDecide(ctx context.Context, env *Env, accept bool, args []string) error {
 	var actor *string
-	s, pos, err := dbCommand(ctx, env, "roster review", args, func(fs *flag.FlagSet) {
+	name := "roster reject"
+	if accept {
+		name = "roster accept"
+	}
+	s, pos, err := dbCommand(ctx, env, name, rosterUsage, args, func(fs *pflag.FlagSet) {
 		actor = fs.String("actor", "", "复核人")
 	})
 	if err != nil {
@@ -368,17 +378,15 @@ func toLeadJSON(l *store.Lead) leadJSON {
 }
 
 func runLeads(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{leadsUsage}
+	sub, args, err := subcommand(env, "leads", leadsUsage, []string{"list", "close"}, args)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stderr, leadsUsage)
-		return errHelp
+	switch sub {
 	case "list":
 		var region, status, dept *string
 		var limit *int
-		s, _, err := dbCommand(ctx, env, "leads list", args[1:], func(fs *flag.FlagSet) {
+		s, _, err := dbCommand(ctx, env, "leads list", leadsUsage, args, func(fs *pflag.FlagSet) {
 			region = fs.String("region", "", "分派到的区划代码（前缀）")
 			status = fs.String("status", "", "open（待走访）或 closed（已办结）；默认全部")
 			dept = fs.String("dept", "", "来源部门")
@@ -407,7 +415,7 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 		return printJSON(env, out)
 	case "close":
 		var outcome, childUID, note, actor *string
-		s, pos, err := dbCommand(ctx, env, "leads close", args[1:], func(fs *flag.FlagSet) {
+		s, pos, err := dbCommand(ctx, env, "leads close", leadsUsage, args, func(fs *pflag.FlagSet) {
 			outcome = fs.String("outcome", "", "走访结果：registered（已登记）、not_eligible（不符合条件）、not_found（查无此人）")
 			childUID = fs.String("child", "", "已登记时，新登记的儿童记录编号")
 			note = fs.String("note", "", "走访说明")
@@ -418,7 +426,7 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 		}
 		defer s.Close()
 		if len(pos) != 1 {
-			return usageError{"请给出一条走访线索的编号\n" + leadsUsage}
+			return usageError{"请给出一条走访线索的编号"}
 		}
 		l, err := s.CloseLead(ctx, actorOf(env, *actor), pos[0], *outcome, *childUID, *note)
 		if err != nil {
@@ -426,18 +434,16 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 		}
 		return printJSON(env, toLeadJSON(l))
 	}
-	return usageError{"未知的操作 “" + args[0] + "”\n" + leadsUsage}
+	panic("leads: sub-command " + sub + " has no case")
 }
 
+var discrepanciesUsage = "用法: guanai discrepancies [--kind KIND] [--region CODE] [--as-of YYYY-MM-DD] [--limit N]\n" +
+	"      guanai discrepancies resolve UID --note 核实结果\n差异类型：" + strings.Join(store.DiscrepancyKinds, "、") + "；不给 --kind 时输出各类的数量"
+
 func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(env.Stderr, "用法: guanai discrepancies [--kind KIND] [--region CODE] [--as-of YYYY-MM-DD] [--limit N]\n"+
-			"       guanai discrepancies resolve UID --note 核实结果\n差异类型："+strings.Join(store.DiscrepancyKinds, "、")+"；不给 --kind 时输出各类的数量")
-		return errHelp
-	}
 	if len(args) > 0 && args[0] == "resolve" {
 		var note, actor *string
-		s, pos, err := dbCommand(ctx, env, "discrepancies resolve", args[1:], func(fs *flag.FlagSet) {
+		s, pos, err := dbCommand(ctx, env, "discrepancies resolve", discrepanciesUsage, args[1:], func(fs *pflag.FlagSet) {
 			note = fs.String("note", "", "核实结果（必填）")
 			actor = fs.String("actor", "", "核实人")
 		})
@@ -455,7 +461,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 	}
 	var kind, region, asOf *string
 	var limit *int
-	s, err := dbCommandNoArgs(ctx, env, "discrepancies", args, func(fs *flag.FlagSet) {
+	s, err := dbCommandNoArgs(ctx, env, "discrepancies", discrepanciesUsage, args, func(fs *pflag.FlagSet) {
 		kind = fs.String("kind", "", "差异类型："+strings.Join(store.DiscrepancyKinds, "、"))
 		region = fs.String("region", "", "区划代码（默认全部）")
 		asOf = fs.String("as-of", "", "计算年龄的日期 YYYY-MM-DD（默认今天）")
@@ -492,7 +498,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 // rosterVerify makes a verification list (docs/rosters.md, 核查往返) and writes its file.
 func rosterVerify(ctx context.Context, env *Env, args []string) error {
 	var dept, regionCode, kind, note, out, actor *string
-	s, err := dbCommandNoArgs(ctx, env, "roster verify", args, func(fs *flag.FlagSet) {
+	s, err := dbCommandNoArgs(ctx, env, "roster verify", rosterUsage, args, func(fs *pflag.FlagSet) {
 		dept = fs.String("dept", "", "部门（必填）")
 		regionCode = fs.String("region", "", "区划代码：只列出居住地或户籍地在此区划的儿童（默认全部）")
 		kind = fs.String("kind", "", "差异类型：只列出该差异报告中的儿童（默认部门的全部对象）")
@@ -544,7 +550,7 @@ func writeVerificationFile(ctx context.Context, env *Env, s *store.Store, uid, w
 		vs.Rows = append(vs.Rows, roster.VerifyRow{Token: kids[i].Token, Record: &kids[i].Record})
 	}
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createPrivate(tmp)
 	if err != nil {
 		return err
 	}
@@ -562,7 +568,7 @@ func writeVerificationFile(ctx context.Context, env *Env, s *store.Store, uid, w
 
 func rosterVerifications(ctx context.Context, env *Env, args []string) error {
 	var dept *string
-	s, err := dbCommandNoArgs(ctx, env, "roster verifications", args, func(fs *flag.FlagSet) {
+	s, err := dbCommandNoArgs(ctx, env, "roster verifications", rosterUsage, args, func(fs *pflag.FlagSet) {
 		dept = fs.String("dept", "", "只列出该部门的核查名单")
 	})
 	if err != nil {
@@ -590,7 +596,7 @@ func rosterVerifications(ctx context.Context, env *Env, args []string) error {
 
 func rosterVerification(ctx context.Context, env *Env, args []string) error {
 	var out, actor *string
-	s, pos, err := dbCommand(ctx, env, "roster verification", args, func(fs *flag.FlagSet) {
+	s, pos, err := dbCommand(ctx, env, "roster verification", rosterUsage, args, func(fs *pflag.FlagSet) {
 		out = fs.String("out", "", "重新写出核查名单文件 .xlsx")
 		actor = fs.String("actor", "", "操作人（默认当前系统用户）")
 	})

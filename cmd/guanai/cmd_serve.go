@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"guanai/internal/auth"
@@ -26,8 +24,7 @@ func init() {
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("serve")
 	finish := commonFlags(fs, env)
 	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
 	withDemo := fs.Bool("demo", false, "数据库为空时填入虚构的乌海市演示数据")
@@ -38,15 +35,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	behindProxy := fs.Bool("behind-proxy", false, "服务位于 HTTPS 反向代理之后：会话 Cookie 标记 Secure，客户端地址取自 X-Forwarded-For")
 	passwordDays := fs.Int("password-max-age", 90, "密码有效期（天），到期须修改；0 表示不过期")
 	mfaAboveVillage := fs.Bool("mfa-above-village", true, "村（社区）以上的账号必须使用动态口令")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai serve [选项]\n\n选项:")
-		fs.PrintDefaults()
+	pos, err := parseOptions(env, fs, "用法: guanai serve [选项]\n\n启动服务：界面、JSON API（/api/v1）与 /healthz。", args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	c, err := finish()
 	if err != nil {

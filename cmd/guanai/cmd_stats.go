@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"guanai/internal/auth"
@@ -25,8 +23,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "snapshot" {
 		return runStatsSnapshot(ctx, env, args[1:])
 	}
-	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("stats")
 	finish := commonFlags(fs, env)
 	asOf := fs.String("as-of", "", "统计时点 YYYY-MM-DD（默认今天）")
 	regionCode := fs.String("region", "", "统计的区划代码（默认整个数据库）")
@@ -34,15 +31,15 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	out := fs.String("out", "", "输出文件（默认标准输出；xlsx 必须指定）")
 	publish := fs.Bool("publish", false, "按对外发布要求抑制小数值单元格（1–4）")
 	threshold := fs.Int("threshold", 5, "对外发布时抑制小于该值的非零单元格")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai stats [--as-of YYYY-MM-DD] [--region CODE] [--format json|xlsx] [--out FILE]\n      guanai stats snapshot [--month YYYY-MM]   保存某月的统计快照（默认上个月）\n\n选项:")
-		fs.PrintDefaults()
+	pos, err := parseOptions(env, fs, "用法: guanai stats [--as-of YYYY-MM-DD] [--region CODE] [--format json|xlsx] [--out FILE] [--publish]\n      guanai stats snapshot [--month YYYY-MM]   保存某月的统计快照（默认上个月）", args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
+	if len(pos) > 0 && pos[0] == "snapshot" {
+		return usageError{"snapshot 要紧跟在 stats 之后：guanai stats snapshot [选项]"}
 	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	c, err := finish()
 	if err != nil {
@@ -87,7 +84,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	var w io.Writer = env.Stdout
 	var f *os.File
 	if *out != "" {
-		f, err = os.Create(*out + ".tmp")
+		f, err = createPrivate(*out + ".tmp")
 		if err != nil {
 			return fmt.Errorf("创建输出文件：%w", err)
 		}
@@ -118,19 +115,15 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 // runStatsSnapshot takes the monthly statistics snapshot of a month by hand (the serve process
 // takes it on the first day of each month for the month before).
 func runStatsSnapshot(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("stats snapshot", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("stats snapshot")
 	finish := commonFlags(fs, env)
 	month := fs.String("month", "", "快照月份 YYYY-MM（默认上个月），按该月最后一天统计")
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "用法: guanai stats snapshot [--month YYYY-MM]\n\n保存整个数据库及其下各级区划（到乡镇街道）某月的统计快照，已有的同月快照被替换。\n\n选项:")
-		fs.PrintDefaults()
+	pos, err := parseOptions(env, fs, "用法: guanai stats snapshot [--month YYYY-MM]\n\n保存整个数据库及其下各级区划（到乡镇街道）某月的统计快照，已有的同月快照被替换。", args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	c, err := finish()
 	if err != nil {

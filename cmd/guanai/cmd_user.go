@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -36,16 +35,11 @@ tongji 统计、fuergongwei 妇儿工委、zhengfawei 政法委
 // runUser manages accounts from the command line: the way the first administrators are made.
 // Every change is audited as cli:<os user>.
 func runUser(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, userUsage)
-		if len(args) == 0 {
-			return usageError{"缺少子命令"}
-		}
-		return errHelp
+	sub, args, err := subcommand(env, "user", userUsage, []string{"add", "list", "passwd", "unlock", "disable", "enable", "reset-mfa"}, args)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet("user " + sub)
 	finish := commonFlags(fs, env)
 	var username, name, roles, dept, org, password *string
 	if sub == "add" {
@@ -56,27 +50,25 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		org = fs.String("org", "", "所属单位的区划代码（如 150302 海勃湾区、1503 乌海市）")
 		password = fs.String("password", "", "初始密码（默认随机生成）")
 	}
-	fs.Usage = func() { fmt.Fprintln(env.Stderr, userUsage) }
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	c, err := finish()
+	pos, err := parseOptions(env, fs, userUsage, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	var target string
 	switch sub {
 	case "add", "list":
-		if fs.NArg() > 0 {
-			return usageError{"多余的参数：" + strings.Join(fs.Args(), " ")}
+		if err := noArgs(pos); err != nil {
+			return err
 		}
-	case "passwd", "unlock", "disable", "enable", "reset-mfa":
-		if fs.NArg() != 1 {
+	default: // passwd, unlock, disable, enable, reset-mfa
+		if len(pos) != 1 {
 			return usageError{"请给出一个用户名：guanai user " + sub + " 用户名"}
 		}
-		target = fs.Arg(0)
-	default:
-		return usageError{"未知的子命令 " + sub + "\n" + userUsage}
+		target = pos[0]
+	}
+	c, err := finish()
+	if err != nil {
+		return usageError{err.Error()}
 	}
 	s, err := openStore(ctx, env, c)
 	if err != nil {

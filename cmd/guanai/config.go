@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"guanai/internal/rules"
 )
@@ -44,7 +45,7 @@ func defaultConfig() Config {
 
 // commonFlags registers the options every database command takes and returns a function that
 // completes the configuration after parsing.
-func commonFlags(fs *flag.FlagSet, env *Env) func() (Config, error) {
+func commonFlags(fs *pflag.FlagSet, env *Env) func() (Config, error) {
 	db := fs.String("db", "", "数据库地址：sqlite://路径 或 postgres://…（默认取环境变量 GUANAI_DB，再默认 sqlite://./data/guanai.db）")
 	cfgFile := fs.String("config", "", "配置文件（JSON），默认取环境变量 GUANAI_CONFIG")
 	return func() (Config, error) {

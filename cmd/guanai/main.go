@@ -25,6 +25,10 @@ type Env struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Now    func() time.Time
+
+	// cmd is the usage of the (sub-)command being run, set as its command line is read
+	// (options.go), so that Main prints it after any usage error the command returns.
+	cmd *cmdUsage
 }
 
 // command is one sub-command of guanai.
@@ -67,7 +71,11 @@ func Main(ctx context.Context, env *Env, args []string) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(env.Stderr, "guanai: 未知的子命令 %q\n\n", args[0])
+		if strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(env.Stderr, "guanai: 先写子命令，再写选项 %s\n\n", args[0])
+		} else {
+			fmt.Fprintf(env.Stderr, "guanai: 未知的子命令 %q\n\n", args[0])
+		}
 		usage(env.Stderr)
 		return 2
 	}
@@ -75,10 +83,13 @@ func Main(ctx context.Context, env *Env, args []string) int {
 	// every action audited as cli:<os user> (docs/security.md). The store refuses a context
 	// without a principal, so nothing here runs unaccounted for.
 	ctx = auth.WithPrincipal(ctx, auth.Operator(osUser(env)))
-	if err := cmd.run(ctx, env, args[1:]); err != nil {
+	run := *env // the command records its usage in its own copy
+	run.cmd = &cmdUsage{name: args[0], text: "用法: guanai " + args[0] + " …（guanai " + args[0] + " -h 查看选项）"}
+	if err := cmd.run(ctx, &run, args[1:]); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(env.Stderr, "guanai %s: %s\n", args[0], ue.msg)
+			fmt.Fprintf(env.Stderr, "guanai %s: %s\n\n", run.cmd.name, ue.msg)
+			run.cmd.print(env.Stderr)
 			return 2
 		}
 		if errors.Is(err, errHelp) {
@@ -117,17 +128,6 @@ func usage(w io.Writer) {
 
 // errHelp is returned by a sub-command that printed its help on request.
 var errHelp = errors.New("help requested")
-
-// flagErr turns a flag-parsing error into the right outcome: help on -h, else a usage error.
-func flagErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if strings.Contains(err.Error(), "help requested") {
-		return errHelp
-	}
-	return usageError{err.Error()}
-}
 
 // chinaTime is China Standard Time (UTC+8, no daylight saving): "today" is a date in Wuhai.
 var chinaTime = time.FixedZone("CST", 8*3600)
