@@ -92,12 +92,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// midnight in China.
 	// The server's own jobs act as themselves (system:<job> in the trail), not as whoever
 	// started the server.
-	go dailyReclassify(auth.WithPrincipal(ctx, auth.System("daily")), env, s, log, c.Rules())
+	statsService := stats.NewService(s)
+	go dailyReclassify(auth.WithPrincipal(ctx, auth.System("daily")), env, s, statsService, log, c.Rules())
 	// Statistics: today's reports of the city and its districts are recomputed after changes, at
 	// most every 10 minutes (the longest a stale report is served; a read after a change starts a
 	// recomputation anyway), so that the dashboard reads a kept report rather than computing one —
 	// with a million records a recomputation costs a core for a minute or more.
-	go web.StatsService(s).KeepWarm(auth.WithPrincipal(ctx, auth.System("stats")), 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
+	go statsService.KeepWarm(auth.WithPrincipal(ctx, auth.System("stats")), 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
 	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
 	// Imports left running by a process that died are marked failed, each audited: at start and
 	// every minute (a batch counts as dead after store.RecoverBatches' silence).
@@ -129,7 +130,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}()
 
-	srv := &web.Server{DB: s, Registry: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
+	srv := &web.Server{DB: s, Children: s, Imports: s, Rosters: s, Stats: statsService, Figures: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
@@ -165,7 +166,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 // dailyReclassify re-evaluates the records whose answers can change with time, now and then
 // shortly after every midnight (China time), until ctx ends.
-func dailyReclassify(ctx context.Context, env *Env, s *store.Store, log *slog.Logger, cfg rules.Config) {
+func dailyReclassify(ctx context.Context, env *Env, s *store.Store, sv *stats.Service, log *slog.Logger, cfg rules.Config) {
 	for {
 		today := child.DateOf(env.Now().In(chinaTime))
 		res, err := s.Reclassify(ctx, today)
@@ -179,7 +180,7 @@ func dailyReclassify(ctx context.Context, env *Env, s *store.Store, log *slog.Lo
 		}
 		// The monthly statistics snapshot (on the 1st, for the month before; later if the
 		// server was down then) and today's reports.
-		if month, err := web.StatsService(s).Daily(ctx, today, stats.Query{Config: cfg}); err != nil && ctx.Err() == nil {
+		if month, err := sv.Daily(ctx, today, stats.Query{Config: cfg}); err != nil && ctx.Err() == nil {
 			log.Error("daily statistics failed", "err", err)
 		} else if month != "" {
 			log.Info("monthly statistics snapshot taken", "month", month)

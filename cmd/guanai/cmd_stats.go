@@ -8,11 +8,9 @@ import (
 	"os"
 	"time"
 
-	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/region"
 	"guanai/internal/stats"
-	"guanai/internal/store"
 )
 
 func init() {
@@ -74,7 +72,7 @@ func runStats(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.Close()
 
-	rep, err := stats.Compute(stats.StoreSource(ctx, s, *regionCode), stats.Query{AsOf: ref, Region: *regionCode, Config: c.Rules()})
+	rep, err := stats.Compute(stats.RegistrySource(ctx, s, *regionCode), stats.Query{AsOf: ref, Region: *regionCode, Config: c.Rules()})
 	if err != nil {
 		return err
 	}
@@ -134,7 +132,7 @@ func runStatsSnapshot(ctx context.Context, env *Env, args []string) error {
 	if m == "" {
 		m = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
 	}
-	if !store.ValidMonth(m) {
+	if !stats.ValidMonth(m) {
 		return usageError{"--month “" + m + "”无效，应为 YYYY-MM"}
 	}
 	if m >= today.Format("2006-01") {
@@ -145,7 +143,7 @@ func runStatsSnapshot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	regions, err := stats.TakeSnapshot(ctx, s, auth.ActorOf(ctx), m, stats.Query{Config: c.Rules()})
+	regions, err := stats.TakeSnapshot(ctx, s, m, stats.Query{Config: c.Rules()})
 	if err != nil {
 		return err
 	}

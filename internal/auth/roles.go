@@ -205,3 +205,12 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// ErrorCode is the code of the error interface every package's errors implement.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorMessage is the Chinese message.
+func (e *Error) ErrorMessage() string { return e.Message }
+
+// FieldName is the field concerned, "" for none.
+func (e *Error) FieldName() string { return e.Field }

@@ -18,6 +18,13 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// ErrorCode is "invalid", the code of the error interface every package's errors implement
+// (Code says what is wrong with the number).
+func (e *Error) ErrorCode() string { return "invalid" }
+
+// ErrorMessage is the Chinese message.
+func (e *Error) ErrorMessage() string { return e.Message }
+
 // Error codes returned by Parse and ParseDisabilityCert.
 const (
 	CodeEmpty       = "empty"        // nothing given

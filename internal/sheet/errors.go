@@ -12,6 +12,19 @@ type Error struct {
 // Error returns the Chinese message.
 func (e *Error) Error() string { return e.Message }
 
+// ErrorCode is the code of the error interface every package's errors implement: too_large for
+// a part beyond what the reader accepts, invalid for any other file it cannot read (Code says
+// which).
+func (e *Error) ErrorCode() string {
+	if e.Code == CodeTooLarge {
+		return "too_large"
+	}
+	return "invalid"
+}
+
+// ErrorMessage is the Chinese message for the person who uploaded the file.
+func (e *Error) ErrorMessage() string { return "无法读取文件：" + e.Message }
+
 // Codes of Error.
 const (
 	CodeEmpty           = "empty"            // the file has no bytes

@@ -6,15 +6,15 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"guanai/internal/campaign"
 	"guanai/internal/child"
-	"guanai/internal/store"
 )
 
 // WriteBulletinXLSX writes the progress bulletin (摸排工作进度通报) of a campaign: a title with
 // the as-of date, the campaign's deadlines, the progress by district and by township (records
 // registered, submitted, approved, uploaded and the rates; leads and rosters when the roster
 // tables exist), the departments' rosters, and the overdue items.
-func WriteBulletinXLSX(w io.Writer, p *store.CampaignProgress) error {
+func WriteBulletinXLSX(w io.Writer, p *campaign.Report) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	x := &xlsxWriter{f: f}
@@ -31,7 +31,7 @@ func WriteBulletinXLSX(w io.Writer, p *store.CampaignProgress) error {
 		header = append(header, "入户核查线索", "已走访", "部门名单行数", "已比对上")
 	}
 	header = append(header, "逾期阶段")
-	row := func(pr *store.Progress) []any {
+	row := func(pr *campaign.Progress) []any {
 		rate := func(v *float64) any {
 			if v == nil {
 				return "—"
@@ -48,13 +48,13 @@ func WriteBulletinXLSX(w io.Writer, p *store.CampaignProgress) error {
 			if i > 0 {
 				late += "、"
 			}
-			late += store.PhaseLabel(ph)
+			late += campaign.PhaseLabel(ph)
 		}
 		return append(out, late)
 	}
 	sheets := []struct {
 		name string
-		rows []store.Progress
+		rows []campaign.Progress
 	}{{"分区县", p.Districts}, {"分乡镇街道", p.Townships}}
 	first := true
 	for _, sh := range sheets {
@@ -77,7 +77,7 @@ func WriteBulletinXLSX(w io.Writer, p *store.CampaignProgress) error {
 			"截至：" + asOf,
 			"工作区划：" + p.Total.RegionName + "（" + p.Total.Region + "）",
 			fmt.Sprintf("截止日期：数据采集 %s，数据录入 %s，比对核实 %s（各地另有规定的见逾期事项）",
-				p.Total.Deadlines[store.PhaseCollection], p.Total.Deadlines[store.PhaseEntry], p.Total.Deadlines[store.PhaseVerification]),
+				p.Total.Deadlines[campaign.PhaseCollection], p.Total.Deadlines[campaign.PhaseEntry], p.Total.Deadlines[campaign.PhaseVerification]),
 		} {
 			f.SetCellValue(name, cellName(1, r), line)
 			f.SetCellStyle(name, cellName(1, r), cellName(1, r), x.meta)
@@ -89,7 +89,7 @@ func WriteBulletinXLSX(w io.Writer, p *store.CampaignProgress) error {
 		}
 		f.SetCellStyle(name, cellName(1, r), cellName(len(header), r), x.header)
 		r++
-		all := append(append([]store.Progress{}, sh.rows...), p.Total)
+		all := append(append([]campaign.Progress{}, sh.rows...), p.Total)
 		all[len(all)-1].RegionName = "合计"
 		for _, pr := range all {
 			for j, v := range row(&pr) {

@@ -324,7 +324,7 @@ type item struct {
 // engine.
 func run(src Source, p *plan, mk func() *engine) (*engine, error) {
 	if src == nil {
-		return nil, fmt.Errorf("%w: no record source", ErrQuery)
+		return nil, queryErr("没有记录来源")
 	}
 	if p.workers <= 1 {
 		e := mk()

@@ -19,10 +19,10 @@ func CrossTab(src Source, q Query, rowDim, colDim string, level region.Level) (*
 		return nil, fmt.Errorf("stats: cross-tab: %w", err)
 	}
 	if level != 0 && region.CodeLen(level) == 0 {
-		return nil, fmt.Errorf("stats: cross-tab: %w: level %d", ErrQuery, level)
+		return nil, queryErr("交叉表的区划层级 %d 无效，应为 0–5", level)
 	}
 	if rowDim == colDim {
-		return nil, fmt.Errorf("stats: cross-tab: %w: the same dimension %q on both axes", ErrQuery, rowDim)
+		return nil, queryErr("交叉表的行和列不能是同一个维度（%s）", rowDim)
 	}
 	rows, cols := newDim(rowDim, p.pop, level), newDim(colDim, p.pop, level)
 	for _, d := range []struct {
@@ -30,7 +30,7 @@ func CrossTab(src Source, q Query, rowDim, colDim string, level region.Level) (*
 		d   *dim
 	}{{rowDim, rows}, {colDim, cols}} {
 		if d.d == nil {
-			return nil, fmt.Errorf("stats: cross-tab: %w: unknown dimension %q", ErrQuery, d.key)
+			return nil, queryErr("没有维度“%s”（见 /api/v1/stats/dimensions）", d.key)
 		}
 	}
 	pop := populations[p.pop]

@@ -51,8 +51,27 @@ type Query struct {
 	Workers int
 }
 
-// ErrQuery is wrapped by the errors of a query that cannot be computed.
+// ErrQuery is what errors.Is finds in the error of a query that cannot be computed (an *Error).
 var ErrQuery = errors.New("invalid statistics query")
+
+// Error is a statistics query that cannot be computed: its Chinese message, and the code
+// bad_request of the error interface every package's errors implement (web maps it to HTTP).
+type Error struct {
+	Message string
+}
+
+func (e *Error) Error() string { return "stats: " + e.Message }
+
+// ErrorCode is "bad_request": the query asked for something that does not exist.
+func (e *Error) ErrorCode() string { return "bad_request" }
+
+// ErrorMessage is the message for the person who asked.
+func (e *Error) ErrorMessage() string { return "统计查询无效：" + e.Message }
+
+// Is makes errors.Is(err, ErrQuery) true.
+func (e *Error) Is(target error) bool { return target == ErrQuery }
+
+func queryErr(format string, args ...any) error { return &Error{Message: fmt.Sprintf(format, args...)} }
 
 // plan is a validated query.
 type plan struct {
@@ -69,18 +88,18 @@ type plan struct {
 func newPlan(q Query) (*plan, error) {
 	p := &plan{asOf: q.AsOf, cfg: q.Config, tbl: region.Default(), pop: q.Population, workers: q.Workers}
 	if q.AsOf == 0 || child.NewDate(q.AsOf.Year(), q.AsOf.Month(), q.AsOf.Day()) != q.AsOf {
-		return nil, fmt.Errorf("%w: as-of date %d is not a date", ErrQuery, int32(q.AsOf))
+		return nil, queryErr("统计日期 %d 不是有效的日期", int32(q.AsOf))
 	}
 	if isZeroConfig(&q.Config) {
 		p.cfg = rules.DefaultConfig()
 	}
 	if err := p.cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: rules configuration: %w", ErrQuery, err)
+		return nil, queryErr("判定规则的配置无效：%v", err)
 	}
 	if code := strings.TrimSpace(q.Region); code != "" {
 		d, ok := p.tbl.Lookup(code)
 		if !ok {
-			return nil, fmt.Errorf("%w: region %q is not a division code of the table", ErrQuery, q.Region)
+			return nil, queryErr("“%s”不是全国行政区划代码表中的代码", q.Region)
 		}
 		p.region, p.div = d.Code, d
 	}
@@ -88,7 +107,7 @@ func newPlan(q Query) (*plan, error) {
 		p.pop = PopChildren
 	}
 	if _, ok := populations[p.pop]; !ok {
-		return nil, fmt.Errorf("%w: unknown population %q (known: %s)", ErrQuery, q.Population, strings.Join(PopulationKeys(), ", "))
+		return nil, queryErr("没有人群“%s”，可用：%s", q.Population, strings.Join(PopulationKeys(), "、"))
 	}
 	if p.workers <= 0 {
 		p.workers = runtime.GOMAXPROCS(0)

@@ -3,7 +3,6 @@ package stats
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/region"
-	"guanai/internal/store"
 )
 
 // The statistics of the registry (the store), for guanai stats and the web API.
@@ -22,30 +20,11 @@ import (
 // (Compute), so that any date gives its own answers. That is one pass over the decrypted records:
 // seconds for a city of a million children. Reads are made cheap by keeping the result: the
 // Service holds the last reports computed, each with the registry's data version at the time
-// (store.StatsVersion, bumped by a trigger on every write to children). A report whose version
+// (Registry.StatsVersion, bumped on every write to the records). A report whose version
 // is still current is the answer; one whose version moved is computed again — in the background
 // while the old one, marked stale, is served, if it is younger than MaxStale; at once otherwise.
 // The serve process keeps the city's and every district's report of today current (Warm), so
 // that the dashboard and a district's tables are always a cache hit.
-
-// StoreSource yields the non-archived records of the registry with an address in the region
-// ("" = every record) for Compute. The read goes through store.Each: the principal in ctx (web
-// requests) sees only its jurisdiction, and the read is audited.
-func StoreSource(ctx context.Context, s *store.Store, regionCode string) Source {
-	return func(yield func(*child.Record, string) bool) error {
-		stop := errors.New("stop")
-		err := s.Each(ctx, store.Query{Region: regionCode, RegionOf: store.RegionEither}, func(c *store.Child) error {
-			if !yield(&c.Record, c.Status) {
-				return stop
-			}
-			return nil
-		})
-		if err == stop {
-			return nil
-		}
-		return err
-	}
-}
 
 // ComputeMany computes the reports of several queries in one pass over src: every record is read
 // (and decrypted) once and handed to one Compute per query. Queries may differ in region and
@@ -127,7 +106,7 @@ const MinPublishedRecords = 100
 
 // Service computes and keeps the reports of a registry.
 type Service struct {
-	Store *store.Store
+	Registry Registry
 	// MaxStale is how old a report may be and still be served while it is computed again after
 	// a write (default 10 minutes). 0 after construction means the default; negative: never stale.
 	MaxStale time.Duration
@@ -139,9 +118,9 @@ type Service struct {
 	tick    int64
 }
 
-// NewService returns a Service over s.
-func NewService(s *store.Store) *Service {
-	return &Service{Store: s, entries: map[string]*entry{}}
+// NewService returns a Service over reg.
+func NewService(reg Registry) *Service {
+	return &Service{Registry: reg, entries: map[string]*entry{}}
 }
 
 // maxEntries bounds the reports kept (a report is a few hundred kilobytes).
@@ -205,7 +184,7 @@ func (sv *Service) Report(ctx context.Context, q Query) (*Report, Info, error) {
 	if _, err := newPlan(q); err != nil {
 		return nil, Info{}, fmt.Errorf("stats: %w", err)
 	}
-	v, err := sv.Store.StatsVersion(ctx)
+	v, err := sv.Registry.StatsVersion(ctx)
 	if err != nil {
 		return nil, Info{}, err
 	}
@@ -249,7 +228,7 @@ func (sv *Service) Report(ctx context.Context, q Query) (*Report, Info, error) {
 	sv.entries[key] = e
 	sv.evict()
 	sv.mu.Unlock()
-	rep, err := Compute(StoreSource(ctx, sv.Store, q.Region), q)
+	rep, err := Compute(RegistrySource(ctx, sv.Registry, q.Region), q)
 	sv.mu.Lock()
 	e.rep, e.err, e.version, e.computed = rep, err, v, sv.now()
 	if err != nil && sv.entries[key] == e {
@@ -265,10 +244,10 @@ func (sv *Service) Report(ctx context.Context, q Query) (*Report, Info, error) {
 
 // recompute refreshes a stale entry in the background.
 func (sv *Service) recompute(ctx context.Context, key string, q Query, e *entry) {
-	v, err := sv.Store.StatsVersion(ctx)
+	v, err := sv.Registry.StatsVersion(ctx)
 	var rep *Report
 	if err == nil {
-		rep, err = Compute(StoreSource(ctx, sv.Store, q.Region), q)
+		rep, err = Compute(RegistrySource(ctx, sv.Registry, q.Region), q)
 	}
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
@@ -325,7 +304,7 @@ func (sv *Service) evict() {
 // jurisdiction holds the region (see cacheKey). The serve process calls it through Daily and
 // KeepWarm.
 func (sv *Service) Warm(ctx context.Context, today child.Date, regions []string, q Query) error {
-	v, err := sv.Store.StatsVersion(ctx)
+	v, err := sv.Registry.StatsVersion(ctx)
 	if err != nil {
 		return err
 	}
@@ -335,7 +314,7 @@ func (sv *Service) Warm(ctx context.Context, today child.Date, regions []string,
 		qq.AsOf, qq.Region = today, r
 		qs = append(qs, qq)
 	}
-	reps, err := ComputeMany(StoreSource(ctx, sv.Store, ""), qs)
+	reps, err := ComputeMany(RegistrySource(ctx, sv.Registry, ""), qs)
 	if err != nil {
 		return err
 	}
@@ -360,7 +339,7 @@ func (sv *Service) Warm(ctx context.Context, today child.Date, regions []string,
 // reports of the whole database and of each district warmed. It returns the month snapshotted,
 // "" when none was due.
 func (sv *Service) Daily(ctx context.Context, today child.Date, q Query) (string, error) {
-	month, err := DailySnapshot(ctx, sv.Store, today, q)
+	month, err := DailySnapshot(ctx, sv.Registry, today, q)
 	if err != nil {
 		return "", err
 	}
@@ -379,7 +358,7 @@ func (sv *Service) KeepWarm(ctx context.Context, interval time.Duration, today f
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if v, err := sv.Store.StatsVersion(ctx); err == nil && v != last {
+		if v, err := sv.Registry.StatsVersion(ctx); err == nil && v != last {
 			d := today()
 			whole, _, err := sv.Report(ctx, Query{AsOf: d, Config: q.Config})
 			if err == nil && sv.Warm(ctx, d, append([]string{whole.Region}, Districts(whole.Region)...), q) == nil {
@@ -412,8 +391,8 @@ func Districts(regionCode string) []string {
 
 // LastDayOfMonth returns the last day of month m (YYYY-MM).
 func LastDayOfMonth(m string) (child.Date, error) {
-	if !store.ValidMonth(m) {
-		return 0, fmt.Errorf("%w: 月份“%s”无效，应为 YYYY-MM", ErrQuery, m)
+	if !ValidMonth(m) {
+		return 0, queryErr("月份“%s”无效，应为 YYYY-MM", m)
 	}
 	t, _ := time.Parse("2006-01", m)
 	return child.DateOf(t.AddDate(0, 1, -1)), nil
@@ -450,14 +429,14 @@ func SnapshotRegions(top string) []string {
 // report audited on its own; a smaller area's published tables would be mostly withheld, and
 // its trend is not shown to those who see only published figures). It returns the regions
 // stored.
-func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Query) ([]string, error) {
+func TakeSnapshot(ctx context.Context, s Registry, month string, q Query) ([]string, error) {
 	const threshold = 5
 	asOf, err := LastDayOfMonth(month)
 	if err != nil {
 		return nil, err
 	}
 	q.AsOf, q.Region = asOf, ""
-	whole, err := Compute(StoreSource(ctx, s, ""), q)
+	whole, err := Compute(RegistrySource(ctx, s, ""), q)
 	if err != nil {
 		return nil, err
 	}
@@ -467,7 +446,7 @@ func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Qu
 		qs[i] = q
 		qs[i].Region = r
 	}
-	reps, err := ComputeMany(StoreSource(ctx, s, ""), qs)
+	reps, err := ComputeMany(RegistrySource(ctx, s, ""), qs)
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +462,7 @@ func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Qu
 			if err != nil {
 				return nil, err
 			}
-			if err := s.PutSnapshot(ctx, actor, store.SnapshotRow{Month: month, Region: regions[i], Published: r.Published,
+			if err := s.PutSnapshot(ctx, SnapshotRow{Month: month, Region: regions[i], Published: r.Published,
 				AsOf: asOf, Records: rep.Totals.Records, Data: data}); err != nil {
 				return nil, err
 			}
@@ -495,12 +474,12 @@ func TakeSnapshot(ctx context.Context, s *store.Store, actor, month string, q Qu
 // SnapshotDue reports the month whose snapshot the daily loop should take on day today: the month
 // before, on the first day of a month (and on any later day while it is missing, so that a server
 // down on the 1st catches up), "" when there is nothing to do.
-func SnapshotDue(ctx context.Context, s *store.Store, today child.Date) (string, error) {
+func SnapshotDue(ctx context.Context, s Registry, today child.Date) (string, error) {
 	t := time.Date(today.Year(), time.Month(today.Month()), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 	month := t.Format("2006-01")
 	if _, err := s.Snapshot(ctx, month, "", false); err == nil {
 		return "", nil
-	} else if store.ErrorCode(err) != store.CodeNotFound {
+	} else if !notFound(err) {
 		return "", err
 	}
 	return month, nil
@@ -509,12 +488,12 @@ func SnapshotDue(ctx context.Context, s *store.Store, today child.Date) (string,
 // DailySnapshot is what the serve command's daily loop calls once a day: on the first day of a
 // month (or later, until it is done) it takes the snapshot of the month before. It returns the
 // month taken, "" when none was due.
-func DailySnapshot(ctx context.Context, s *store.Store, today child.Date, q Query) (string, error) {
+func DailySnapshot(ctx context.Context, s Registry, today child.Date, q Query) (string, error) {
 	month, err := SnapshotDue(ctx, s, today)
 	if err != nil || month == "" {
 		return "", err
 	}
-	if _, err := TakeSnapshot(ctx, s, "system:snapshot", month, q); err != nil {
+	if _, err := TakeSnapshot(ctx, s, month, q); err != nil {
 		return "", err
 	}
 	return month, nil
@@ -522,7 +501,7 @@ func DailySnapshot(ctx context.Context, s *store.Store, today child.Date, q Quer
 
 // LoadTrend reads the snapshots of a region (internal, or the published ones) from month from to
 // month to and returns the points of key (see Snapshot.Value), in month order.
-func LoadTrend(ctx context.Context, s *store.Store, regionCode, key, from, to string, published bool) ([]TrendPoint, error) {
+func LoadTrend(ctx context.Context, s Registry, regionCode, key, from, to string, published bool) ([]TrendPoint, error) {
 	rows, err := s.Snapshots(ctx, regionCode, from, to, published)
 	if err != nil {
 		return nil, err

@@ -1,8 +1,9 @@
-package stats
+package stats_test
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"guanai/internal/demo"
 	"guanai/internal/idcard"
 	"guanai/internal/seal"
+	"guanai/internal/stats"
 	"guanai/internal/store"
 )
 
@@ -158,12 +160,12 @@ func TestRegistryStats(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, region := range []string{"", "150300", "150303", "150302003"} {
-				q := Query{AsOf: regDay, Region: region}
-				got, err := Compute(StoreSource(ctx, s, region), q)
+				q := stats.Query{AsOf: regDay, Region: region}
+				got, err := stats.Compute(stats.RegistrySource(ctx, s, region), q)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := Compute(Records(recs), q)
+				want, err := stats.Compute(stats.Records(recs), q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -172,7 +174,7 @@ func TestRegistryStats(t *testing.T) {
 				}
 			}
 			// The plain counts and the engine, as of the classification date.
-			rep, err := Compute(StoreSource(ctx, s, "150300"), Query{AsOf: regDay, Region: "150300"})
+			rep, err := stats.Compute(stats.RegistrySource(ctx, s, "150300"), stats.Query{AsOf: regDay, Region: "150300"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,13 +209,13 @@ func TestRegistryStats(t *testing.T) {
 			}
 
 			// ComputeMany = separate Computes.
-			qs := []Query{{AsOf: regDay}, {AsOf: regDay, Region: "150302"}, {AsOf: child.NewDate(2024, 12, 31), Region: "150304"}}
-			many, err := ComputeMany(StoreSource(ctx, s, ""), qs)
+			qs := []stats.Query{{AsOf: regDay}, {AsOf: regDay, Region: "150302"}, {AsOf: child.NewDate(2024, 12, 31), Region: "150304"}}
+			many, err := stats.ComputeMany(stats.RegistrySource(ctx, s, ""), qs)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, q := range qs {
-				one, err := Compute(StoreSource(ctx, s, q.Region), q)
+				one, err := stats.Compute(stats.RegistrySource(ctx, s, q.Region), q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -223,12 +225,12 @@ func TestRegistryStats(t *testing.T) {
 			}
 
 			// The cache: a hit until a write, then stale (served, recomputed behind) or fresh.
-			sv := NewService(s)
-			r1, i1, err := sv.Report(ctx, Query{AsOf: regDay, Region: "150300"})
+			sv := stats.NewService(s)
+			r1, i1, err := sv.Report(ctx, stats.Query{AsOf: regDay, Region: "150300"})
 			if err != nil || i1.Cached {
 				t.Fatalf("first read: %v %+v", err, i1)
 			}
-			r2, i2, _ := sv.Report(ctx, Query{AsOf: regDay, Region: "150300"})
+			r2, i2, _ := sv.Report(ctx, stats.Query{AsOf: regDay, Region: "150300"})
 			if r2 != r1 || !i2.Cached || i2.Version != i1.Version {
 				t.Errorf("second read not a hit: %+v", i2)
 			}
@@ -241,16 +243,16 @@ func TestRegistryStats(t *testing.T) {
 				t.Fatalf("a write did not move the data version: %d → %d", v0, v1)
 			}
 			sv.MaxStale = -1 // never serve stale: recompute at once
-			_, i3, err := sv.Report(ctx, Query{AsOf: regDay, Region: "150300"})
+			_, i3, err := sv.Report(ctx, stats.Query{AsOf: regDay, Region: "150300"})
 			if err != nil || i3.Cached || i3.Version != v1 {
 				t.Errorf("after a write: %+v %v", i3, err)
 			}
 			// Warm fills the cache for the city and its districts.
-			if err := sv.Warm(ctx, regDay, Districts("150300"), Query{}); err != nil {
+			if err := sv.Warm(ctx, regDay, stats.Districts("150300"), stats.Query{}); err != nil {
 				t.Fatal(err)
 			}
-			for _, d := range append([]string{""}, Districts("150300")...) {
-				if _, info, err := sv.Report(ctx, Query{AsOf: regDay, Region: d}); err != nil || !info.Cached {
+			for _, d := range append([]string{""}, stats.Districts("150300")...) {
+				if _, info, err := sv.Report(ctx, stats.Query{AsOf: regDay, Region: d}); err != nil || !info.Cached {
 					t.Errorf("after Warm, %q: %+v %v", d, info, err)
 				}
 			}
@@ -267,7 +269,7 @@ func firstUID(t *testing.T, s *store.Store) string {
 }
 
 func mustJSON(t testing.TB, v any) string {
-	b, err := jsonMarshal(v)
+	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,20 +319,20 @@ func BenchmarkRegistry(b *testing.B) {
 			if have == 0 {
 				fillRegistry(b, s, 99, n)
 			}
-			q := Query{AsOf: regDay, Region: "150300"}
+			q := stats.Query{AsOf: regDay, Region: "150300"}
 			b.Run("cold_all_tables_city", func(b *testing.B) {
 				for b.Loop() {
-					c0, t0 := cpuTime(), time.Now()
-					rep, err := Compute(StoreSource(ctx, s, "150300"), q)
+					c0, t0 := stats.CPUTime(), time.Now()
+					rep, err := stats.Compute(stats.RegistrySource(ctx, s, "150300"), q)
 					if err != nil {
 						b.Fatal(err)
 					}
 					b.ReportMetric(float64(time.Since(t0).Milliseconds()), "wall-ms")
-					b.ReportMetric(float64((cpuTime() - c0).Milliseconds()), "cpu-ms")
+					b.ReportMetric(float64((stats.CPUTime() - c0).Milliseconds()), "cpu-ms")
 					b.ReportMetric(float64(rep.Totals.Records), "records")
 				}
 			})
-			sv := NewService(s)
+			sv := stats.NewService(s)
 			if _, _, err := sv.Report(ctx, q); err != nil {
 				b.Fatal(err)
 			}
@@ -342,28 +344,28 @@ func BenchmarkRegistry(b *testing.B) {
 					if err != nil || !info.Cached {
 						b.Fatal(err, info)
 					}
-					if _, err := jsonMarshal(rep); err != nil {
+					if _, err := json.Marshal(rep); err != nil {
 						b.Fatal(err)
 					}
 					lat = append(lat, time.Since(t0))
 				}
 				reportLatencies(b, lat)
 			})
-			for _, d := range Districts("150300") {
-				if _, _, err := sv.Report(ctx, Query{AsOf: regDay, Region: d}); err != nil {
+			for _, d := range stats.Districts("150300") {
+				if _, _, err := sv.Report(ctx, stats.Query{AsOf: regDay, Region: d}); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.Run("warm_one_table_district", func(b *testing.B) {
-				ds := Districts("150300")
+				ds := stats.Districts("150300")
 				var lat []time.Duration
 				for i := 0; i < 200; i++ {
 					t0 := time.Now()
-					rep, _, err := sv.Report(ctx, Query{AsOf: regDay, Region: ds[i%len(ds)]})
+					rep, _, err := sv.Report(ctx, stats.Query{AsOf: regDay, Region: ds[i%len(ds)]})
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := jsonMarshal(rep.Tables["age5"]); err != nil {
+					if _, err := json.Marshal(rep.Tables["age5"]); err != nil {
 						b.Fatal(err)
 					}
 					lat = append(lat, time.Since(t0))
@@ -372,19 +374,19 @@ func BenchmarkRegistry(b *testing.B) {
 			})
 			b.Run("groupby_all_tables_city", func(b *testing.B) {
 				for b.Loop() {
-					c0, t0 := cpuTime(), time.Now()
+					c0, t0 := stats.CPUTime(), time.Now()
 					if _, err := s.PlainCounts(ctx, "150300"); err != nil {
 						b.Fatal(err)
 					}
 					b.ReportMetric(float64(time.Since(t0).Milliseconds()), "wall-ms")
-					b.ReportMetric(float64((cpuTime() - c0).Milliseconds()), "cpu-ms")
+					b.ReportMetric(float64((stats.CPUTime() - c0).Milliseconds()), "cpu-ms")
 				}
 			})
 			b.Run("groupby_one_table_district", func(b *testing.B) {
 				var lat []time.Duration
 				for i := 0; i < 5; i++ {
 					t0 := time.Now()
-					if _, err := s.PlainCountsOf(ctx, Districts("150300")[i%3], "sex"); err != nil {
+					if _, err := s.PlainCountsOf(ctx, stats.Districts("150300")[i%3], "sex"); err != nil {
 						b.Fatal(err)
 					}
 					lat = append(lat, time.Since(t0))

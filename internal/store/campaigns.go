@@ -10,63 +10,20 @@ import (
 
 	"guanai/internal/audit"
 	"guanai/internal/auth"
+	"guanai/internal/campaign"
 	"guanai/internal/child"
 	"guanai/internal/region"
 )
 
 // Campaigns (摸排工作调度): a campaign over a division with three phases — 数据采集, 数据录入,
 // 比对核实 — each with a deadline for the whole campaign and, optionally, other deadlines for
-// divisions inside it. Progress is counted from the registry when asked, by district and
+// divisions inside it. campaign.Progress is counted from the registry when asked, by district and
 // township: records registered (every status but archived), submitted, approved, uploaded;
 // home-visit leads and department rosters from the roster tables (migration 0004).
 
-// Phases of a campaign, in order.
-const (
-	PhaseCollection   = "collection"   // 数据采集
-	PhaseEntry        = "entry"        // 数据录入
-	PhaseVerification = "verification" // 比对核实
-)
-
-// PhaseKeys lists the phases in order.
-var PhaseKeys = []string{PhaseCollection, PhaseEntry, PhaseVerification}
-
-// PhaseLabel gives the Chinese name of a phase.
-func PhaseLabel(p string) string {
-	switch p {
-	case PhaseCollection:
-		return "数据采集"
-	case PhaseEntry:
-		return "数据录入"
-	case PhaseVerification:
-		return "比对核实"
-	}
-	return p
-}
-
-// Campaign is a data-collection campaign.
-type Campaign struct {
-	UID       string     `json:"uid"`
-	Name      string     `json:"name"`
-	Region    string     `json:"region"` // natural division code
-	StartsOn  child.Date `json:"starts_on"`
-	Note      string     `json:"note"`
-	Deadlines []Deadline `json:"deadlines"`
-	CreatedAt time.Time  `json:"-"`
-	CreatedBy string     `json:"created_by"`
-	id        int64
-}
-
-// Deadline is the last day of a phase, for the campaign's whole region (Region "") or for one
-// division inside it (overriding the campaign's there and below).
-type Deadline struct {
-	Phase    string     `json:"phase"`
-	Region   string     `json:"region"`
-	Deadline child.Date `json:"deadline"`
-}
-
 // CreateCampaign validates and stores a campaign; it returns it with its uid. The principal of
 // ctx must be able to see the campaign's region.
-func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*Campaign, error) {
+func (s *Store) CreateCampaign(ctx context.Context, actor string, c campaign.Campaign) (*campaign.Campaign, error) {
 	p, err := gate(ctx, "只有民政审核员可以部署摸排工作", auth.PermChildrenReview)
 	if err != nil {
 		return nil, err
@@ -100,7 +57,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 	has := map[string]bool{}
 	for i, dl := range c.Deadlines {
 		f := "deadlines[" + strconv.Itoa(i) + "]"
-		if PhaseLabel(dl.Phase) == dl.Phase {
+		if campaign.PhaseLabel(dl.Phase) == dl.Phase {
 			bad(f+".phase", "阶段“"+dl.Phase+"”无效，应为 collection（数据采集）、entry（数据录入）或 verification（比对核实）")
 			continue
 		}
@@ -113,20 +70,20 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 			c.Deadlines[i].Region = dd.Code
 		}
 		if dl.Deadline == 0 || dl.Deadline < c.StartsOn {
-			bad(f+".deadline", PhaseLabel(dl.Phase)+"的截止日期应不早于开始日期")
+			bad(f+".deadline", campaign.PhaseLabel(dl.Phase)+"的截止日期应不早于开始日期")
 		}
 		k := dl.Phase + "|" + c.Deadlines[i].Region
 		if seen[k] {
-			bad(f, PhaseLabel(dl.Phase)+"在同一区划的截止日期重复")
+			bad(f, campaign.PhaseLabel(dl.Phase)+"在同一区划的截止日期重复")
 		}
 		seen[k] = true
 		if dl.Region == "" {
 			has[dl.Phase] = true
 		}
 	}
-	for _, p := range PhaseKeys {
+	for _, p := range campaign.PhaseKeys {
 		if !has[p] {
-			bad("deadlines", "请填写全区"+PhaseLabel(p)+"阶段的截止日期")
+			bad("deadlines", "请填写全区"+campaign.PhaseLabel(p)+"阶段的截止日期")
 		}
 	}
 	if len(issues) > 0 {
@@ -136,12 +93,12 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 	c.UID, c.CreatedAt, c.CreatedBy = newUID(now), now, actor
 	err = s.inTx(ctx, "部署摸排工作", func(t *tx) error {
 		if err := t.queryRow("INSERT INTO campaigns (uid, name, region, starts_on, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			c.UID, c.Name, c.Region, int64(c.StartsOn), c.Note, s.d.timeArg(now), actor).Scan(&c.id); err != nil {
+			c.UID, c.Name, c.Region, int64(c.StartsOn), c.Note, s.d.timeArg(now), actor).Scan(&c.ID); err != nil {
 			return err
 		}
 		for _, dl := range c.Deadlines {
 			if _, err := t.exec("INSERT INTO campaign_phases (campaign_id, phase, region, deadline) VALUES (?, ?, ?, ?)",
-				c.id, dl.Phase, dl.Region, int64(dl.Deadline)); err != nil {
+				c.ID, dl.Phase, dl.Region, int64(dl.Deadline)); err != nil {
 				return err
 			}
 		}
@@ -156,7 +113,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, c Campaign) (*
 
 // Campaigns lists the campaigns whose region the principal of ctx can see (or that cover it),
 // newest first.
-func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
+func (s *Store) Campaigns(ctx context.Context) ([]campaign.Campaign, error) {
 	p, err := gate(ctx, "您的角色不能查看摸排工作", auth.PermStatsRead)
 	if err != nil {
 		return nil, err
@@ -168,11 +125,11 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 	if err != nil {
 		return nil, internal("读取摸排工作", err)
 	}
-	var out []Campaign
+	var out []campaign.Campaign
 	for rows.Next() {
-		var c Campaign
+		var c campaign.Campaign
 		var starts int64
-		if err := rows.Scan(&c.id, &c.UID, &c.Name, &c.Region, &starts, &c.Note, scanTime{&c.CreatedAt}, &c.CreatedBy); err != nil {
+		if err := rows.Scan(&c.ID, &c.UID, &c.Name, &c.Region, &starts, &c.Note, scanTime{&c.CreatedAt}, &c.CreatedBy); err != nil {
 			rows.Close()
 			return nil, internal("读取摸排工作", err)
 		}
@@ -187,7 +144,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 		return nil, internal("读取摸排工作", err)
 	}
 	for i := range out {
-		if out[i].Deadlines, err = s.deadlines(ctx, out[i].id); err != nil {
+		if out[i].Deadlines, err = s.deadlines(ctx, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
@@ -195,15 +152,15 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 }
 
 // GetCampaign returns one campaign (not_found when the principal cannot see it).
-func (s *Store) GetCampaign(ctx context.Context, uid string) (*Campaign, error) {
+func (s *Store) GetCampaign(ctx context.Context, uid string) (*campaign.Campaign, error) {
 	p, err := gate(ctx, "您的角色不能查看摸排工作", auth.PermStatsRead)
 	if err != nil {
 		return nil, err
 	}
-	var c Campaign
+	var c campaign.Campaign
 	var starts int64
 	err = s.queryRow(ctx, "SELECT id, uid, name, region, starts_on, note, created_at, created_by FROM campaigns WHERE uid = ?", uid).
-		Scan(&c.id, &c.UID, &c.Name, &c.Region, &starts, &c.Note, scanTime{&c.CreatedAt}, &c.CreatedBy)
+		Scan(&c.ID, &c.UID, &c.Name, &c.Region, &starts, &c.Note, scanTime{&c.CreatedAt}, &c.CreatedBy)
 	notFound := &Error{Code: CodeNotFound, Message: "没有编号为 " + uid + " 的摸排工作"}
 	if errNoRows(err) {
 		return nil, notFound
@@ -215,7 +172,7 @@ func (s *Store) GetCampaign(ctx context.Context, uid string) (*Campaign, error) 
 		return nil, notFound
 	}
 	c.StartsOn = child.Date(starts)
-	if c.Deadlines, err = s.deadlines(ctx, c.id); err != nil {
+	if c.Deadlines, err = s.deadlines(ctx, c.ID); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -230,15 +187,15 @@ func campaignVisible(p *auth.Principal, region string) bool {
 	return p.Scope != "" && (strings.HasPrefix(region, p.Scope) || strings.HasPrefix(p.Scope, region))
 }
 
-func (s *Store) deadlines(ctx context.Context, id int64) ([]Deadline, error) {
+func (s *Store) deadlines(ctx context.Context, id int64) ([]campaign.Deadline, error) {
 	rows, err := s.query(ctx, "SELECT phase, region, deadline FROM campaign_phases WHERE campaign_id = ? ORDER BY region, phase", id)
 	if err != nil {
 		return nil, internal("读取摸排工作", err)
 	}
 	defer rows.Close()
-	out := []Deadline{}
+	out := []campaign.Deadline{}
 	for rows.Next() {
-		var d Deadline
+		var d campaign.Deadline
 		var dl int64
 		if err := rows.Scan(&d.Phase, &d.Region, &dl); err != nil {
 			return nil, internal("读取摸排工作", err)
@@ -250,123 +207,14 @@ func (s *Store) deadlines(ctx context.Context, id int64) ([]Deadline, error) {
 		if out[i].Region != out[j].Region {
 			return out[i].Region < out[j].Region
 		}
-		return phaseIndex(out[i].Phase) < phaseIndex(out[j].Phase)
+		return campaign.PhaseIndex(out[i].Phase) < campaign.PhaseIndex(out[j].Phase)
 	})
 	return out, rows.Err()
 }
 
-func phaseIndex(p string) int {
-	for i, k := range PhaseKeys {
-		if k == p {
-			return i
-		}
-	}
-	return len(PhaseKeys)
-}
-
-// DeadlineFor returns the deadline of a phase for a division: the deepest deadline set for the
-// division or one above it, else the campaign's.
-func (c *Campaign) DeadlineFor(phase, code string) child.Date {
-	var best child.Date
-	bestLen := -1
-	for _, d := range c.Deadlines {
-		if d.Phase == phase && strings.HasPrefix(code, d.Region) && len(d.Region) > bestLen {
-			best, bestLen = d.Deadline, len(d.Region)
-		}
-	}
-	return best
-}
-
-// Progress is one division's row of a campaign's progress.
-type Progress struct {
-	Region     string `json:"region_code"`
-	RegionName string `json:"region_name"`
-	Level      string `json:"level"` // county or township
-	// Records registered (every status but archived), placed at the residence when it lies in
-	// the campaign's region, else at the hukou; by status; and registered since the start.
-	Registered int64 `json:"registered"`
-	NewSince   int64 `json:"registered_since_start"`
-	Draft      int64 `json:"draft"`
-	Returned   int64 `json:"returned"`
-	Submitted  int64 `json:"submitted"`
-	Approved   int64 `json:"approved"`
-	Uploaded   int64 `json:"uploaded"`
-	// Rates (percent, two decimals; null without records): submitted or beyond (录入完成),
-	// approved or uploaded (审核通过), uploaded.
-	EntryRate    *float64 `json:"entry_rate"`
-	ApprovalRate *float64 `json:"approval_rate"`
-	UploadRate   *float64 `json:"upload_rate"`
-	// Home-visit leads assigned to the division and those visited (closed); department roster
-	// rows with an address in the division and those matched to a record. Nil when the roster
-	// tables are missing.
-	Leads         *int64 `json:"leads"`
-	LeadsVisited  *int64 `json:"leads_visited"`
-	RosterRows    *int64 `json:"roster_rows"`
-	RosterMatched *int64 `json:"roster_matched"`
-	// The division's deadlines (its own or inherited) and the phases overdue on the as-of date.
-	Deadlines map[string]string `json:"deadlines"`
-	Overdue   []string          `json:"overdue"`
-}
-
-// DepartmentProgress counts the rosters a department sent for the campaign's region.
-type DepartmentProgress struct {
-	Department string `json:"department"`
-	Label      string `json:"department_label"`
-	Rows       int64  `json:"roster_rows"`
-	Matched    int64  `json:"roster_matched"`
-	Leads      int64  `json:"leads"`
-	Visited    int64  `json:"leads_visited"`
-}
-
-// OverdueItem is a phase not finished by its deadline in a division.
-type OverdueItem struct {
-	Region     string `json:"region_code"`
-	RegionName string `json:"region_name"`
-	Phase      string `json:"phase"`
-	PhaseLabel string `json:"phase_label"`
-	Deadline   string `json:"deadline"`
-	DaysLate   int    `json:"days_late"`
-	Detail     string `json:"detail"`
-}
-
-// CampaignProgress is the progress of a campaign on a date.
-type CampaignProgress struct {
-	Campaign    *Campaign            `json:"campaign"`
-	AsOf        string               `json:"as_of"`
-	Total       Progress             `json:"total"`
-	Districts   []Progress           `json:"districts"`
-	Townships   []Progress           `json:"townships"`
-	Departments []DepartmentProgress `json:"departments"`
-	Overdue     []OverdueItem        `json:"overdue"`
-	// Missing names the counts left out because their tables are absent.
-	Missing []string `json:"missing,omitempty"`
-}
-
-// A phase is complete in a division when: 数据采集 — the leads assigned there are all visited
-// (with no leads: once anything is registered); 数据录入 — no record is left in draft or
-// returned; 比对核实 — every record is approved or uploaded and every roster row is matched or
-// was dealt with (no open lead).
-func (p *Progress) complete(phase string) (bool, string) {
-	switch phase {
-	case PhaseCollection:
-		if p.Leads != nil && *p.Leads > 0 {
-			open := *p.Leads - *p.LeadsVisited
-			return open == 0, strconv.FormatInt(open, 10) + " 条入户核查线索未走访"
-		}
-		return p.Registered > 0, "尚无登记记录"
-	case PhaseEntry:
-		n := p.Draft + p.Returned
-		return p.Registered > 0 && n == 0, strconv.FormatInt(n, 10) + " 条记录未提交（草稿或退回）"
-	case PhaseVerification:
-		n := p.Registered - p.Approved - p.Uploaded
-		return p.Registered > 0 && n == 0, strconv.FormatInt(n, 10) + " 条记录未审核通过"
-	}
-	return true, ""
-}
-
 // CampaignProgressOf counts a campaign's progress as of a date (the counts are those of now;
 // the date decides what is overdue). The principal of ctx sees only its jurisdiction.
-func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.Date) (*CampaignProgress, error) {
+func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.Date) (*campaign.Report, error) {
 	c, err := s.GetCampaign(ctx, uid)
 	if err != nil {
 		return nil, err
@@ -380,15 +228,15 @@ func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.D
 	}
 	tbl := region.Default()
 	lo, hi := c.Region, c.Region+"~"
-	out := &CampaignProgress{Campaign: c, AsOf: asOf.String(), Districts: []Progress{}, Townships: []Progress{},
-		Departments: []DepartmentProgress{}, Overdue: []OverdueItem{}}
-	rowsBy := map[string]*Progress{}
+	out := &campaign.Report{Campaign: c, AsOf: asOf.String(), Districts: []campaign.Progress{}, Townships: []campaign.Progress{},
+		Departments: []campaign.DepartmentProgress{}, Overdue: []campaign.OverdueItem{}}
+	rowsBy := map[string]*campaign.Progress{}
 	var order []string
-	add := func(code string) *Progress {
+	add := func(code string) *campaign.Progress {
 		if p := rowsBy[code]; p != nil {
 			return p
 		}
-		p := &Progress{Region: code}
+		p := &campaign.Progress{Region: code}
 		if d, ok := tbl.Lookup(code); ok {
 			p.RegionName = d.Name
 			p.Level = d.Level.String()
@@ -404,8 +252,8 @@ func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.D
 			add(dd.Code)
 		}
 	}
-	rollup := func(code string) []*Progress {
-		var ps []*Progress
+	rollup := func(code string) []*campaign.Progress {
+		var ps []*campaign.Progress
 		for _, d := range tbl.Children(c.Region) {
 			if strings.HasPrefix(code, d.Code) {
 				ps = append(ps, rowsBy[d.Code])
@@ -467,7 +315,7 @@ func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.D
 			p.Leads, p.LeadsVisited, p.RosterRows, p.RosterMatched = nil, nil, nil, nil
 		}
 	}
-	finish := func(p *Progress) {
+	finish := func(p *campaign.Progress) {
 		if p.Registered > 0 {
 			p.EntryRate = percentOf(p.Submitted+p.Approved+p.Uploaded, p.Registered)
 			p.ApprovalRate = percentOf(p.Approved+p.Uploaded, p.Registered)
@@ -479,10 +327,10 @@ func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.D
 		if code == "" {
 			code = c.Region
 		}
-		for _, ph := range PhaseKeys {
+		for _, ph := range campaign.PhaseKeys {
 			dl := c.DeadlineFor(ph, code)
 			p.Deadlines[ph] = dl.String()
-			done, why := p.complete(ph)
+			done, why := p.Complete(ph)
 			if !done && p.Registered == 0 && (p.Leads == nil || *p.Leads == 0) && p.Region != "" && p.Region != c.Region {
 				// A division where nobody is registered and no lead is open is not behind: it
 				// may have no migrant or left-behind child at all.
@@ -490,8 +338,8 @@ func (s *Store) CampaignProgressOf(ctx context.Context, uid string, asOf child.D
 			}
 			if !done && dl != 0 && asOf > dl {
 				p.Overdue = append(p.Overdue, ph)
-				out.Overdue = append(out.Overdue, OverdueItem{Region: p.Region, RegionName: p.RegionName, Phase: ph,
-					PhaseLabel: PhaseLabel(ph), Deadline: dl.String(), DaysLate: int(asOf.Time().Sub(dl.Time()).Hours() / 24), Detail: why})
+				out.Overdue = append(out.Overdue, campaign.OverdueItem{Region: p.Region, RegionName: p.RegionName, Phase: ph,
+					PhaseLabel: campaign.PhaseLabel(ph), Deadline: dl.String(), DaysLate: int(asOf.Time().Sub(dl.Time()).Hours() / 24), Detail: why})
 			}
 		}
 	}
@@ -524,8 +372,8 @@ func childDigits(code string) int {
 	return 3
 }
 
-func mapValues(m map[string]*Progress) []*Progress {
-	out := make([]*Progress, 0, len(m))
+func mapValues(m map[string]*campaign.Progress) []*campaign.Progress {
+	out := make([]*campaign.Progress, 0, len(m))
 	for _, p := range m {
 		out = append(out, p)
 	}
@@ -538,9 +386,9 @@ func percentOf(n, d int64) *float64 {
 }
 
 // rosterProgress adds leads and roster rows (tables of migration 0004).
-func (s *Store) rosterProgress(ctx context.Context, c *Campaign, out *CampaignProgress, rowsBy map[string]*Progress, rollup func(string) []*Progress) error {
+func (s *Store) rosterProgress(ctx context.Context, c *campaign.Campaign, out *campaign.Report, rowsBy map[string]*campaign.Progress, rollup func(string) []*campaign.Progress) error {
 	lo, hi := c.Region, c.Region+"~"
-	zero := func(p *Progress) {
+	zero := func(p *campaign.Progress) {
 		var a, b, x, y int64
 		p.Leads, p.LeadsVisited, p.RosterRows, p.RosterMatched = &a, &b, &x, &y
 	}
@@ -548,10 +396,10 @@ func (s *Store) rosterProgress(ctx context.Context, c *Campaign, out *CampaignPr
 		zero(p)
 	}
 	zero(&out.Total)
-	depts := map[string]*DepartmentProgress{}
-	dept := func(d string) *DepartmentProgress {
+	depts := map[string]*campaign.DepartmentProgress{}
+	dept := func(d string) *campaign.DepartmentProgress {
 		if depts[d] == nil {
-			depts[d] = &DepartmentProgress{Department: d, Label: auth.DepartmentLabel(d)}
+			depts[d] = &campaign.DepartmentProgress{Department: d, Label: auth.DepartmentLabel(d)}
 		}
 		return depts[d]
 	}

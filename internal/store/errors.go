@@ -42,6 +42,22 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause of an internal error.
 func (e *Error) Unwrap() error { return e.err }
 
+// ErrorCode, ErrorMessage and FieldIssues are the error interface every package's errors
+// implement (the web layer maps the code to an HTTP status in one place). An internal error's
+// message says only that the server failed: its cause is for the log.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorMessage is the Chinese message for the person who acted.
+func (e *Error) ErrorMessage() string {
+	if e.Code == CodeInternal {
+		return "服务器内部错误，请稍后重试或联系系统管理员"
+	}
+	return e.Message
+}
+
+// FieldIssues are the fields concerned, for a form to show beside each.
+func (e *Error) FieldIssues() []child.Issue { return e.Fields }
+
 // ErrorCode returns the code of err when it is (or wraps) an *Error, "internal" for any other
 // non-nil error and "" for nil.
 func ErrorCode(err error) string {

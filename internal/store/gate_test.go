@@ -11,8 +11,10 @@ import (
 
 	"guanai/internal/audit"
 	"guanai/internal/auth"
+	"guanai/internal/campaign"
 	"guanai/internal/child"
 	"guanai/internal/roster"
+	"guanai/internal/stats"
 )
 
 // The object-level permission test (docs/security.md, "Who may do what"): every exported method
@@ -127,6 +129,10 @@ func objectRows(e *env) []objectRow {
 		{method: "EachSummary", call: func(ctx context.Context) (int, error) {
 			n := 0
 			return n, e.EachSummary(ctx, Query{}, func(*Summary) error { n++; return nil })
+		}, allowed: append(slices.Clone(children), statIn)},
+		{method: "EachRecord", call: func(ctx context.Context) (int, error) {
+			n := 0
+			return n, e.EachRecord(ctx, "", func(*child.Record, string) error { n++; return nil })
 		}, allowed: append(slices.Clone(children), statIn)},
 		{method: "FindByIDNumber", call: func(ctx context.Context) (int, error) {
 			c, err := e.Get(opCtx(), f.child)
@@ -300,10 +306,10 @@ func objectRows(e *env) []objectRow {
 			return one(e.CreateVerification(ctx, "", VerificationSpec{Department: roster.Insurance, Region: "150302"}))
 		}, allowed: []*auth.Principal{revIn}},
 		{method: "CreateCampaign", mutates: true, call: func(ctx context.Context) (int, error) {
-			return one(e.CreateCampaign(ctx, "", Campaign{Name: "复查", Region: "150302", StartsOn: testDay, Deadlines: deadlinesOf(testDay)}))
+			return one(e.CreateCampaign(ctx, "", campaign.Campaign{Name: "复查", Region: "150302", StartsOn: testDay, Deadlines: deadlinesOf(testDay)}))
 		}, allowed: []*auth.Principal{revIn}},
 		{method: "PutSnapshot", mutates: true, call: func(ctx context.Context) (int, error) {
-			return one(0, e.PutSnapshot(ctx, "", SnapshotRow{Month: "2025-04", Region: "150302", AsOf: testDay, Data: []byte("{}")}))
+			return one(0, e.PutSnapshot(ctx, stats.SnapshotRow{Month: "2025-04", Region: "150302", AsOf: testDay, Data: []byte("{}")}))
 		}, allowed: whole},
 		{method: "Create", mutates: true, call: func(ctx context.Context) (int, error) {
 			return one(e.Create(ctx, "", plainChild("刘小红", "2", child.NewDate(2017, 4, 4), "150302003"), Source{}))
@@ -342,10 +348,10 @@ func countsOf(m map[string]map[string][4]int64, err error) (int, error) {
 	return int(n), nil
 }
 
-func deadlinesOf(d child.Date) []Deadline {
-	var out []Deadline
-	for i, p := range PhaseKeys {
-		out = append(out, Deadline{Phase: p, Deadline: d.AddDays(30 * (i + 1))})
+func deadlinesOf(d child.Date) []campaign.Deadline {
+	var out []campaign.Deadline
+	for i, p := range campaign.PhaseKeys {
+		out = append(out, campaign.Deadline{Phase: p, Deadline: d.AddDays(30 * (i + 1))})
 	}
 	return out
 }
@@ -432,7 +438,7 @@ func buildGateFixture(t *testing.T, e *env) gateFixture {
 		t.Fatal(err)
 	}
 	f.verification = v.UID
-	c, err := e.CreateCampaign(auth.WithPrincipal(op, revIn), "", Campaign{Name: "2025年摸排", Region: "150302", StartsOn: testDay, Deadlines: deadlinesOf(testDay)})
+	c, err := e.CreateCampaign(auth.WithPrincipal(op, revIn), "", campaign.Campaign{Name: "2025年摸排", Region: "150302", StartsOn: testDay, Deadlines: deadlinesOf(testDay)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +448,7 @@ func buildGateFixture(t *testing.T, e *env) gateFixture {
 		t.Fatal(err)
 	}
 	f.export = x.UID
-	if err := e.PutSnapshot(auth.WithPrincipal(op, auth.System("test")), "", SnapshotRow{Month: "2025-05", Region: "150302", AsOf: testDay, Records: 3, Data: []byte("{}")}); err != nil {
+	if err := e.PutSnapshot(auth.WithPrincipal(op, auth.System("test")), stats.SnapshotRow{Month: "2025-05", Region: "150302", AsOf: testDay, Records: 3, Data: []byte("{}")}); err != nil {
 		t.Fatal(err)
 	}
 	// A record that changed its answers waits in the re-evaluation queue.

@@ -4,11 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"regexp"
-	"time"
 
 	"guanai/internal/auth"
 	"guanai/internal/child"
+	"guanai/internal/stats"
 )
 
 // StatsVersion returns the registry's data version: a number that grows with every write to
@@ -27,34 +26,14 @@ func (s *Store) StatsVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// SnapshotRow is one stored monthly statistics snapshot: the counts of a region as of the last
-// day of a month (stats.Snapshot JSON, no personal data).
-type SnapshotRow struct {
-	Month  string // YYYY-MM
-	Region string // natural division code; "" = the whole database
-	// Published marks the snapshot of the published report (disclosure control applied): what
-	// those who may not see small counts are shown. Each month has both.
-	Published bool
-	AsOf      child.Date
-	Records   int64
-	Data      []byte
-	TakenAt   time.Time
-	TakenBy   string
-}
-
-var monthRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
-
-// ValidMonth reports whether m is a month YYYY-MM.
-func ValidMonth(m string) bool { return monthRE.MatchString(m) }
-
 // PutSnapshot stores (or replaces) the snapshot of a month and region.
 // Only the server's jobs and the operator take snapshots.
-func (s *Store) PutSnapshot(ctx context.Context, actor string, r SnapshotRow) error {
+func (s *Store) PutSnapshot(ctx context.Context, r stats.SnapshotRow) error {
 	if err := wholeOnly(ctx, "只有系统任务可以保存统计快照"); err != nil {
 		return err
 	}
-	actor = auth.ActorOf(ctx)
-	if !ValidMonth(r.Month) {
+	actor := auth.ActorOf(ctx)
+	if !stats.ValidMonth(r.Month) {
 		return errInvalid("月份“" + r.Month + "”无效，应为 YYYY-MM")
 	}
 	return s.inTx(ctx, "保存统计快照", func(t *tx) error {
@@ -69,7 +48,7 @@ func (s *Store) PutSnapshot(ctx context.Context, actor string, r SnapshotRow) er
 // Snapshot returns the snapshot of a month and region, internal or published (CodeNotFound when
 // none was taken).
 // The region must lie in the principal's jurisdiction.
-func (s *Store) Snapshot(ctx context.Context, month, region string, published bool) (*SnapshotRow, error) {
+func (s *Store) Snapshot(ctx context.Context, month, region string, published bool) (*stats.SnapshotRow, error) {
 	if err := s.snapshotGate(ctx, region); err != nil {
 		return nil, err
 	}
@@ -85,7 +64,7 @@ func (s *Store) Snapshot(ctx context.Context, month, region string, published bo
 
 // Snapshots returns the snapshots of a region, internal or published, from month from to month
 // to (inclusive; "" = no bound), in month order.
-func (s *Store) Snapshots(ctx context.Context, region, from, to string, published bool) ([]SnapshotRow, error) {
+func (s *Store) Snapshots(ctx context.Context, region, from, to string, published bool) ([]stats.SnapshotRow, error) {
 	if err := s.snapshotGate(ctx, region); err != nil {
 		return nil, err
 	}
@@ -132,16 +111,16 @@ func (s *Store) snapshotGate(ctx context.Context, region string) error {
 	return nil
 }
 
-func (s *Store) snapshots(ctx context.Context, where string, args ...any) ([]SnapshotRow, error) {
+func (s *Store) snapshots(ctx context.Context, where string, args ...any) ([]stats.SnapshotRow, error) {
 	rows, err := s.query(ctx, "SELECT month, region, published, as_of, records, data, taken_at, taken_by FROM stats_snapshots "+where+" ORDER BY month", args...)
 	if err != nil {
 		return nil, internal("读取统计快照", err)
 	}
 	defer rows.Close()
-	var out []SnapshotRow
+	var out []stats.SnapshotRow
 	for rows.Next() {
 		var (
-			r    SnapshotRow
+			r    stats.SnapshotRow
 			asOf int64
 			data string
 		)

@@ -33,7 +33,7 @@ func (s *Server) revealChild(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uid := r.PathValue("uid")
-	c, err := s.Registry.Get(r.Context(), uid)
+	c, err := s.Children.Get(r.Context(), uid)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -22,6 +22,7 @@ import (
 	"guanai/internal/rules"
 	"guanai/internal/seal"
 	"guanai/internal/sheet"
+	"guanai/internal/stats"
 	"guanai/internal/store"
 )
 
@@ -66,7 +67,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	var log bytes.Buffer
-	s := &Server{DB: st, Registry: st, Accounts: st, Exports: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
+	s := &Server{DB: st, Children: st, Imports: st, Rosters: st, Stats: stats.NewService(st), Figures: st, Accounts: st, Exports: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	return &testEnv{st: st, srv: s, h: s.Handler(), clock: clock, log: &log}
 }
@@ -333,13 +334,22 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// wrongFirst changes a token's first character (to one it is not: "x" + token[1:] was the token
+// itself one time in 64).
+func wrongFirst(token string) string {
+	if token[0] == 'x' {
+		return "y" + token[1:]
+	}
+	return "x" + token[1:]
+}
+
 func TestCSRF(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.login(t, e.addUser(t, "col", auth.RoleCollector, "minzheng", "150302003012", false))
 	for _, tt := range []struct {
 		name  string
 		token string
-	}{{"missing", ""}, {"wrong", "x" + c.csrf[1:]}} {
+	}{{"missing", ""}, {"wrong", wrongFirst(c.csrf)}} {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest("POST", "/api/v1/children", strings.NewReader(migrantJSON))
 			req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"net/http"
 
+	"guanai/internal/campaign"
 	"guanai/internal/child"
 	"guanai/internal/stats"
-	"guanai/internal/store"
 )
 
 // Campaigns (摸排工作调度) and data quality. A campaign is deployed by civil affairs (the
@@ -21,18 +21,18 @@ func (s *Server) campaignRoutes() {
 
 // campaignJSON is a campaign as the API shows it.
 type campaignJSON struct {
-	store.Campaign
+	campaign.Campaign
 	RegionName string `json:"region_name"`
 	CreatedAt  string `json:"created_at"`
 }
 
-func (s *Server) campaignOut(c *store.Campaign) campaignJSON {
+func (s *Server) campaignOut(c *campaign.Campaign) campaignJSON {
 	return campaignJSON{Campaign: *c, RegionName: s.Regions.FullName(c.Region), CreatedAt: c.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05")}
 }
 
 // GET /api/v1/campaigns
 func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.registry().Campaigns(r.Context())
+	cs, err := s.Figures.Campaigns(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -47,17 +47,17 @@ func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
 // POST /api/v1/campaigns {"name", "region", "starts_on", "note", "deadlines": [{"phase", "region", "deadline"}]}
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Name      string           `json:"name"`
-		Region    string           `json:"region"`
-		StartsOn  child.Date       `json:"starts_on"`
-		Note      string           `json:"note"`
-		Deadlines []store.Deadline `json:"deadlines"`
+		Name      string              `json:"name"`
+		Region    string              `json:"region"`
+		StartsOn  child.Date          `json:"starts_on"`
+		Note      string              `json:"note"`
+		Deadlines []campaign.Deadline `json:"deadlines"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.registry().CreateCampaign(r.Context(), actor(r), store.Campaign{Name: in.Name, Region: in.Region,
+	c, err := s.Figures.CreateCampaign(r.Context(), actor(r), campaign.Campaign{Name: in.Name, Region: in.Region,
 		StartsOn: in.StartsOn, Note: in.Note, Deadlines: in.Deadlines})
 	if err != nil {
 		s.fail(w, r, err)
@@ -68,7 +68,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 
 // GET /api/v1/campaigns/{uid}
 func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
-	c, err := s.registry().GetCampaign(r.Context(), r.PathValue("uid"))
+	c, err := s.Figures.GetCampaign(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -93,7 +93,7 @@ func (s *Server) campaignProgress(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Code: "bad_request", Message: "format 只能是 json 或 xlsx"})
 		return
 	}
-	p, err := s.registry().CampaignProgressOf(r.Context(), r.PathValue("uid"), asOf)
+	p, err := s.Figures.CampaignProgressOf(r.Context(), r.PathValue("uid"), asOf)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -123,7 +123,7 @@ func (s *Server) statsQuality(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	q, err := s.registry().DataQuality(r.Context(), code)
+	q, err := s.Figures.DataQuality(r.Context(), code)
 	if err != nil {
 		s.fail(w, r, err)
 		return

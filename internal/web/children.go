@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -207,7 +206,7 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Code: "bad_request", Message: "offset 不能为负数"})
 		return
 	}
-	page, err := s.Registry.Search(r.Context(), q)
+	page, err := s.Children.Search(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -268,7 +267,7 @@ func (s *Server) createChild(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	src := store.Source{AllowDuplicate: r.URL.Query().Get("allow_duplicate") == "true"}
-	c, err := s.Registry.Create(r.Context(), actor(r), rec, src)
+	c, err := s.Children.Create(r.Context(), actor(r), rec, src)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -277,7 +276,7 @@ func (s *Server) createChild(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getChild(w http.ResponseWriter, r *http.Request) {
-	c, err := s.Registry.Get(r.Context(), r.PathValue("uid"))
+	c, err := s.Children.Get(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -309,7 +308,7 @@ func (s *Server) updateChild(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.Registry.Update(r.Context(), actor(r), r.PathValue("uid"), base, rec, store.Source{Note: r.URL.Query().Get("note")})
+	c, err := s.Children.Update(r.Context(), actor(r), r.PathValue("uid"), base, rec, store.Source{Note: r.URL.Query().Get("note")})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -333,14 +332,14 @@ func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
 	}
 	if !auth.PrincipalFrom(r.Context()).Can(need) {
 		// Outside the jurisdiction the record does not exist: look first, refuse second.
-		if _, err := s.Registry.Get(r.Context(), r.PathValue("uid")); err != nil {
+		if _, err := s.Children.Get(r.Context(), r.PathValue("uid")); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.fail(w, r, &Error{Code: "forbidden", Message: "您的角色不能将记录改为“" + store.StatusLabel(req.To) + "”"})
 		return
 	}
-	c, err := s.Registry.Transition(r.Context(), actor(r), r.PathValue("uid"), req.To, req.Reason)
+	c, err := s.Children.Transition(r.Context(), actor(r), r.PathValue("uid"), req.To, req.Reason)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -349,7 +348,7 @@ func (s *Server) transitionChild(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) childHistory(w http.ResponseWriter, r *http.Request) {
-	h, err := s.Registry.History(r.Context(), r.PathValue("uid"))
+	h, err := s.Children.History(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -367,17 +366,4 @@ func (s *Server) childHistory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": h})
-}
-
-// storeError turns the store's coded error into the API's.
-func storeError(err error) (*Error, bool) {
-	var se *store.Error
-	if !errors.As(err, &se) {
-		return nil, false
-	}
-	e := &Error{Code: se.Code, Message: se.Message, Fields: se.Fields}
-	if se.Code == store.CodeInternal {
-		e.Message = "服务器内部错误，请稍后重试或联系系统管理员"
-	}
-	return e, true
 }

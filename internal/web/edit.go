@@ -29,7 +29,7 @@ func (s *Server) restoreMasked(ctx context.Context, uid string, body []byte) ([]
 		// decodeRecord reports it in Chinese.
 		return body, nil
 	}
-	c, err := s.Registry.Get(ctx, uid)
+	c, err := s.Children.Get(ctx, uid)
 	if err != nil {
 		return nil, err
 	}

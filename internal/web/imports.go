@@ -18,8 +18,7 @@ import (
 	"guanai/internal/store"
 )
 
-// Importer is the part of the store the import handlers use. The registry given to the server
-// is asked for it, so a registry that cannot import simply offers no imports.
+// Importer is the part of the store the import handlers use.
 type Importer interface {
 	BeginImport(ctx context.Context, actor string, opt store.ImportOptions) (*store.Import, error)
 	ImportBatch(ctx context.Context, uid string) (*store.Batch, error)
@@ -47,23 +46,11 @@ type importJSON struct {
 	Rejects string `json:"rejects_url,omitempty"`
 }
 
-func (s *Server) importer() (Importer, error) {
-	im, ok := s.Registry.(Importer)
-	if !ok || im == nil {
-		return nil, &Error{Code: "unavailable", Message: "此服务没有连接登记库，不能导入"}
-	}
-	return im, nil
-}
-
 // importChildren takes the registration template as a multipart upload (field "file"). With
 // dry_run=1 it reads and checks every row and changes nothing (the preview); otherwise it
 // imports like guanai import children.
 func (s *Server) importChildren(w http.ResponseWriter, r *http.Request) {
-	imp, err := s.importer()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	imp := s.Imports
 	q := r.URL.Query()
 	dry := q.Get("dry_run") == "1" || q.Get("dry_run") == "true"
 	status := q.Get("status")
@@ -110,12 +97,12 @@ func (s *Server) importChildren(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, p, out, err)
 }
 
-// sheetError turns a file that cannot be read as the template into a 422 with the reader's own
-// Chinese message.
+// sheetError is a file that cannot be read: the reader's own error (sheet.Error, coded, with
+// its Chinese message), a cancelled request as it is, anything else a 422 naming it.
 func sheetError(err error) error {
-	var se *sheet.Error
-	if errors.As(err, &se) {
-		return &Error{Code: "invalid", Message: "无法读取文件：" + se.Message}
+	var c Coded
+	if errors.As(err, &c) || errors.Is(err, context.Canceled) {
+		return err
 	}
 	return &Error{Code: "invalid", Message: "无法读取文件：" + strings.TrimPrefix(err.Error(), "sheet: ")}
 }
@@ -257,11 +244,7 @@ func (s *Server) runImport(ctx context.Context, imp Importer, who, status string
 // importRejects downloads the rejected rows of an import as a workbook (or CSV with
 // ?format=csv): the original cells and a column 错误原因, to be fixed and imported again.
 func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) {
-	imp, err := s.importer()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	imp := s.Imports
 	uid := r.PathValue("batch")
 	b, err := imp.ImportBatch(r.Context(), uid)
 	if err != nil {

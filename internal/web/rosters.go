@@ -23,9 +23,11 @@ import (
 
 // Department rosters, clerical review, discrepancies and home-visit leads (docs/rosters.md).
 
-// RosterStore is the part of the store the roster handlers use; the registry given to the server
-// is asked for it.
+// RosterStore is the part of the store the roster handlers use: rosters, review, discrepancies,
+// leads (here), work lists (worklists.go) and verification lists (verify.go).
 type RosterStore interface {
+	WorklistStore
+	VerifyStore
 	ImportRoster(ctx context.Context, actor string, opt store.RosterOptions, rows []store.RosterRow) (store.RosterResult, []store.RosterOutcome, error)
 	ImportBatch(ctx context.Context, uid string) (*store.Batch, error)
 	RosterBatches(ctx context.Context, dept string, limit, offset int) ([]store.Batch, error)
@@ -62,7 +64,7 @@ func init() {
 
 // rosterRoutes registers the roster routes; routes() calls it.
 func (s *Server) rosterRoutes() {
-	if _, ok := s.Registry.(RosterStore); !ok {
+	if s.Rosters == nil {
 		return
 	}
 	s.handle("POST /api/v1/rosters", s.uploadRoster)
@@ -76,11 +78,7 @@ func (s *Server) rosterRoutes() {
 	s.handle("GET /api/v1/leads", s.listLeads)
 	s.handle("POST /api/v1/leads/{uid}/outcome", s.leadOutcome)
 	s.worklistRoutes()
-}
-
-func (s *Server) rosters() RosterStore {
-	rs, _ := s.Registry.(RosterStore)
-	return rs
+	s.verifyRoutes()
 }
 
 func department(code string) (*roster.Department, error) {
@@ -189,7 +187,7 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 	}
 	p.begin(phaseMatch, len(rows))
 	stop := p.heartbeat()
-	res, outcomes, err := s.rosters().ImportRoster(r.Context(), actor(r), store.RosterOptions{Department: d.Code, Roster: name, RosterDate: date,
+	res, outcomes, err := s.Rosters.ImportRoster(r.Context(), actor(r), store.RosterOptions{Department: d.Code, Roster: name, RosterDate: date,
 		FileSHA256: hex.EncodeToString(h.Sum(nil)), Headers: rd.Header()}, rows)
 	stop()
 	if err != nil {
@@ -251,7 +249,7 @@ func (s *Server) listRosterBatches(w http.ResponseWriter, r *http.Request) {
 		}
 		dept = d.Code
 	}
-	bs, err := s.rosters().RosterBatches(r.Context(), dept, atoiDefault(q.Get("limit"), 50), atoiDefault(q.Get("offset"), 0))
+	bs, err := s.Rosters.RosterBatches(r.Context(), dept, atoiDefault(q.Get("limit"), 50), atoiDefault(q.Get("offset"), 0))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -271,7 +269,7 @@ func (s *Server) listRosterBatches(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) rosterRejects(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("batch")
-	b, err := s.rosters().ImportBatch(r.Context(), uid)
+	b, err := s.Rosters.ImportBatch(r.Context(), uid)
 	if err == nil && b.Kind != store.ImportRoster {
 		err = &Error{Code: "not_found", Message: "没有编号为 " + uid + " 的名册导入批次"}
 	}
@@ -279,7 +277,7 @@ func (s *Server) rosterRejects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rejected, err := s.rosters().RosterRejects(r.Context(), uid)
+	rejected, err := s.Rosters.RosterRejects(r.Context(), uid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -394,7 +392,7 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ps, err := s.rosters().RosterReviews(r.Context(), rq)
+	ps, err := s.Rosters.RosterReviews(r.Context(), rq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -421,13 +419,13 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, j)
 	}
-	total, err := s.worklists().RosterReviewCount(r.Context(), rq)
+	total, err := s.Rosters.RosterReviewCount(r.Context(), rq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if show && len(ids) > 0 {
-		if err := s.worklists().Audit(r.Context(), audit.ReviewRead, "roster-reviews", map[string]any{"pairs": ids, "children": uids}); err != nil {
+		if err := s.Rosters.Audit(r.Context(), audit.ReviewRead, "roster-reviews", map[string]any{"pairs": ids, "children": uids}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -453,7 +451,7 @@ func (s *Server) decideRosterReview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Code: "bad_request", Message: "decision 只能是 accept（是同一人）或 reject（不是同一人）"})
 		return
 	}
-	o, err := s.rosters().ReviewRoster(r.Context(), actor(r), id, body.Decision == "accept")
+	o, err := s.Rosters.ReviewRoster(r.Context(), actor(r), id, body.Decision == "accept")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -497,7 +495,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := q.Get("kind")
 	if kind == "" {
-		reps, err := s.rosters().DiscrepancySummary(r.Context(), region, asOf)
+		reps, err := s.Rosters.DiscrepancySummary(r.Context(), region, asOf)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -509,7 +507,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": out})
 		return
 	}
-	rep, err := s.rosters().Discrepancies(r.Context(), store.DiscrepancyQuery{Kind: kind, Region: region, AsOf: asOf, Status: q.Get("status"),
+	rep, err := s.Rosters.Discrepancies(r.Context(), store.DiscrepancyQuery{Kind: kind, Region: region, AsOf: asOf, Status: q.Get("status"),
 		Limit: atoiDefault(q.Get("limit"), 50), Offset: atoiDefault(q.Get("offset"), 0)})
 	if err != nil {
 		s.fail(w, r, err)
@@ -527,7 +525,7 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(shownItems) > 0 {
-			if err := s.worklists().Audit(r.Context(), audit.ReviewRead, "discrepancies", map[string]any{"discrepancies": shownItems}); err != nil {
+			if err := s.Rosters.Audit(r.Context(), audit.ReviewRead, "discrepancies", map[string]any{"discrepancies": shownItems}); err != nil {
 				s.fail(w, r, err)
 				return
 			}
@@ -546,7 +544,7 @@ func (s *Server) resolveDiscrepancy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uid := r.PathValue("uid")
-	if err := s.rosters().ResolveDiscrepancy(r.Context(), actor(r), uid, body.Note); err != nil {
+	if err := s.Rosters.ResolveDiscrepancy(r.Context(), actor(r), uid, body.Note); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -590,7 +588,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ls, err := s.rosters().Leads(r.Context(), lq)
+	ls, err := s.Rosters.Leads(r.Context(), lq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -599,7 +597,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 	for i := range ls {
 		out = append(out, toLead(&ls[i]))
 	}
-	total, err := s.worklists().LeadCount(r.Context(), lq)
+	total, err := s.Rosters.LeadCount(r.Context(), lq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -621,7 +619,7 @@ func (s *Server) leadOutcome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uid := r.PathValue("uid")
-	l, err := s.rosters().Lead(r.Context(), uid)
+	l, err := s.Rosters.Lead(r.Context(), uid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -630,7 +628,7 @@ func (s *Server) leadOutcome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Code: "not_found", Message: "没有编号为 " + uid + " 的走访线索"})
 		return
 	}
-	l, err = s.rosters().CloseLead(r.Context(), actor(r), uid, body.Outcome, body.ChildUID, body.Note)
+	l, err = s.Rosters.CloseLead(r.Context(), actor(r), uid, body.Outcome, body.ChildUID, body.Note)
 	if err != nil {
 		s.fail(w, r, err)
 		return

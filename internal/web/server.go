@@ -15,6 +15,7 @@ import (
 	"guanai/internal/child"
 	"guanai/internal/region"
 	"guanai/internal/rules"
+	"guanai/internal/stats"
 )
 
 // Pinger reports whether the database answers; /healthz uses it.
@@ -22,14 +23,26 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Server holds what the handlers need.
+// Server holds what the handlers need. cmd/guanai's serve wires each service explicitly; a group
+// of routes whose service is nil is not registered (a server without a registry still answers
+// the health check and the API document).
 type Server struct {
-	DB       Pinger
-	Registry Registry
-	Regions  *region.Table
-	Rules    rules.Config
-	Now      func() time.Time
-	Log      *slog.Logger
+	DB Pinger
+	// Children keeps the children's records (registration, search, history, reveal).
+	Children Registry
+	// Imports takes files of registration forms.
+	Imports Importer
+	// Rosters keeps department rosters, their review, discrepancies, leads and verification
+	// lists.
+	Rosters RosterStore
+	// Stats computes and keeps the statistical reports; Figures is the store's side of the
+	// statistics routes (snapshots, campaigns, data quality).
+	Stats   *stats.Service
+	Figures FiguresStore
+	Regions *region.Table
+	Rules   rules.Config
+	Now     func() time.Time
+	Log     *slog.Logger
 	// Accounts keeps users and sessions; without it nobody can log in and every route but the
 	// public ones answers 401.
 	Accounts Accounts
@@ -90,7 +103,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
 	s.handle("GET /api/v1/regions/{code}", s.regionGet)
 	s.handle("POST /api/v1/classify", s.classify)
-	if s.Registry != nil {
+	if s.Children != nil {
 		s.handle("GET /api/v1/children", s.listChildren)
 		s.handle("POST /api/v1/children", s.createChild)
 		s.handle("GET /api/v1/children/{uid}", s.getChild)
@@ -98,11 +111,12 @@ func (s *Server) routes() {
 		s.handle("POST /api/v1/children/{uid}/transitions", s.transitionChild)
 		s.handle("GET /api/v1/children/{uid}/history", s.childHistory)
 		s.handle("POST /api/v1/children/{uid}/reveal", s.revealChild)
+	}
+	if s.Imports != nil {
 		s.handle("POST /api/v1/imports", s.importChildren)
 		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
 	s.rosterRoutes()
-	s.verifyRoutes()
 	s.statsRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
@@ -122,12 +136,24 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// coded is an error of another package that carries one of the API's codes.
-type coded interface {
+// Coded is the error interface every package's errors implement (store, auth, sheet, idcard,
+// stats, this package's Error): a code of the shared set below and a Chinese message; an error
+// about a form's fields may also tell them (FieldIssues) or name one (FieldName). fail maps the
+// code to an HTTP status here, and nowhere else.
+type Coded interface {
 	error
 	ErrorCode() string
 	ErrorMessage() string
 }
+
+// ErrorCode is the error's code.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorMessage is the error's Chinese message.
+func (e *Error) ErrorMessage() string { return e.Message }
+
+// FieldIssues are the fields concerned.
+func (e *Error) FieldIssues() []child.Issue { return e.Fields }
 
 // statusOf maps the codes shared by the packages to HTTP statuses: the one place where that is
 // decided.
@@ -162,18 +188,17 @@ func statusOf(code string) int {
 // fail answers an error as JSON {"error": {...}} and logs it once when it is the server's fault.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
-	var c coded
+	var c Coded
 	switch {
-	case errors.As(err, &e):
-		if e.Status == 0 {
-			e.Status = statusOf(e.Code)
-		}
-	case storeAs(err, &e):
-		e.Status = statusOf(e.Code)
 	case errors.As(err, &c):
 		e = &Error{Status: statusOf(c.ErrorCode()), Code: c.ErrorCode(), Message: c.ErrorMessage()}
-		if f, ok := err.(interface{ FieldIssues() []child.Issue }); ok {
+		if we, ok := c.(*Error); ok && we.Status != 0 {
+			e.Status = we.Status
+		}
+		if f, ok := c.(interface{ FieldIssues() []child.Issue }); ok {
 			e.Fields = f.FieldIssues()
+		} else if f, ok := c.(interface{ FieldName() string }); ok && f.FieldName() != "" {
+			e.Fields = []child.Issue{{Field: f.FieldName(), Code: c.ErrorCode(), Message: c.ErrorMessage()}}
 		}
 	case errors.Is(err, context.Canceled):
 		return
@@ -184,14 +209,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, e.Status, map[string]any{"error": e})
-}
-
-func storeAs(err error, target **Error) bool {
-	e, ok := storeError(err)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 // writeJSON answers v as JSON with status.

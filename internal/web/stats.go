@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"guanai/internal/auth"
+	"guanai/internal/campaign"
 	"guanai/internal/child"
 	"guanai/internal/region"
 	"guanai/internal/stats"
@@ -23,8 +23,20 @@ import (
 // jurisdiction (the store filters by the principal in the context); a region outside it is
 // refused.
 
+// FiguresStore is the store's side of the statistics routes: the records and snapshots the
+// statistics read (stats.Registry), the months snapshotted, data quality and campaigns.
+type FiguresStore interface {
+	stats.Registry
+	SnapshotMonths(ctx context.Context) ([]string, error)
+	DataQuality(ctx context.Context, regionCode string) (*store.Quality, error)
+	CreateCampaign(ctx context.Context, actor string, c campaign.Campaign) (*campaign.Campaign, error)
+	Campaigns(ctx context.Context) ([]campaign.Campaign, error)
+	GetCampaign(ctx context.Context, uid string) (*campaign.Campaign, error)
+	CampaignProgressOf(ctx context.Context, uid string, asOf child.Date) (*campaign.Report, error)
+}
+
 func (s *Server) statsRoutes() {
-	if _, ok := s.Registry.(*store.Store); !ok {
+	if s.Stats == nil || s.Figures == nil {
 		return
 	}
 	s.handle("GET /api/v1/stats", s.statsReport)
@@ -36,24 +48,6 @@ func (s *Server) statsRoutes() {
 	s.handle("GET /api/v1/stats/snapshots/{month}", s.statsSnapshot)
 	s.handle("GET /api/v1/stats/quality", s.statsQuality)
 	s.campaignRoutes()
-}
-
-// services keeps one statistics service (and its cache of reports) per registry.
-var services sync.Map // *store.Store → *stats.Service
-
-// StatsService returns the statistics service of a registry: the serve command calls its Warm
-// after start and in its daily loop, so that the first reads of the day are cache hits.
-func StatsService(st *store.Store) *stats.Service {
-	if v, ok := services.Load(st); ok {
-		return v.(*stats.Service)
-	}
-	v, _ := services.LoadOrStore(st, stats.NewService(st))
-	return v.(*stats.Service)
-}
-
-func (s *Server) registry() *store.Store {
-	st, _ := s.Registry.(*store.Store)
-	return st
 }
 
 // MustSuppress decides whether the principal gets statistics only with disclosure control
@@ -138,7 +132,7 @@ func (s *Server) statsRegion(r *http.Request, code string) (string, error) {
 
 // report returns the report of the parameters, published or not, with where it came from.
 func (s *Server) report(ctx context.Context, p statsParams) (*stats.Report, stats.Info, error) {
-	sv := StatsService(s.registry())
+	sv := s.Stats
 	if p.publish {
 		return sv.Published(ctx, p.q, p.threshold)
 	}
@@ -157,17 +151,6 @@ func statsHeaders(w http.ResponseWriter, info stats.Info) {
 	}
 }
 
-func statsError(err error) error {
-	if errors.Is(err, stats.ErrQuery) {
-		msg := err.Error()
-		if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "stats") {
-			msg = msg[i+2:]
-		}
-		return &Error{Code: "bad_request", Message: "统计查询无效：" + msg}
-	}
-	return err
-}
-
 // GET /api/v1/stats?as_of=&region=&publish=1&threshold=5: the Report JSON of guanai stats.
 func (s *Server) statsReport(w http.ResponseWriter, r *http.Request) {
 	p, err := s.statsQuery(r)
@@ -177,7 +160,7 @@ func (s *Server) statsReport(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, info, err := s.report(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, statsError(err))
+		s.fail(w, r, err)
 		return
 	}
 	statsHeaders(w, info)
@@ -221,7 +204,7 @@ func (s *Server) statsTable(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, info, err := s.report(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, statsError(err))
+		s.fail(w, r, err)
 		return
 	}
 	statsHeaders(w, info)
@@ -283,9 +266,9 @@ func (s *Server) statsCrossTab(w http.ResponseWriter, r *http.Request) {
 		level = n
 	}
 	p.q.Population = v.Get("population")
-	t, err := stats.CrossTab(stats.StoreSource(r.Context(), s.registry(), p.q.Region), p.q, rows, cols, region.Level(level))
+	t, err := stats.CrossTab(stats.RegistrySource(r.Context(), s.Figures, p.q.Region), p.q, rows, cols, region.Level(level))
 	if err != nil {
-		s.fail(w, r, statsError(err))
+		s.fail(w, r, err)
 		return
 	}
 	if p.publish {
@@ -312,7 +295,7 @@ func (s *Server) statsTrend(w http.ResponseWriter, r *http.Request) {
 	}
 	from, to := v.Get("from"), v.Get("to")
 	for _, m := range []string{from, to} {
-		if m != "" && !store.ValidMonth(m) {
+		if m != "" && !stats.ValidMonth(m) {
 			s.fail(w, r, &Error{Code: "bad_request", Message: "月份“" + m + "”无效，应为 YYYY-MM"})
 			return
 		}
@@ -352,14 +335,14 @@ func (s *Server) statsTrend(w http.ResponseWriter, r *http.Request) {
 	publish := v.Get("publish") == "1" || MustSuppress(auth.PrincipalFrom(r.Context()))
 	out := []trendSeries{}
 	for _, k := range keys {
-		pts, err := stats.LoadTrend(r.Context(), s.registry(), code, k, from, to, publish)
+		pts, err := stats.LoadTrend(r.Context(), s.Figures, code, k, from, to, publish)
 		if err != nil {
-			if store.ErrorCode(err) == store.CodeInternal && !errors.Is(err, stats.ErrQuery) {
-				var se *store.Error
-				if errors.As(err, &se) {
-					s.fail(w, r, err)
-					return
-				}
+			// The store's refusals and failures as they are; a key that no snapshot holds is
+			// the caller's mistake.
+			var c Coded
+			if errors.As(err, &c) && !errors.Is(err, stats.ErrQuery) {
+				s.fail(w, r, err)
+				return
 			}
 			s.fail(w, r, &Error{Code: "bad_request", Message: "趋势查询无效（" + k + "）：快照中没有这个数值"})
 			return
@@ -385,7 +368,7 @@ func splitList(s string) []string {
 
 // GET /api/v1/stats/snapshots: the months that have a snapshot.
 func (s *Server) statsSnapshots(w http.ResponseWriter, r *http.Request) {
-	months, err := s.registry().SnapshotMonths(r.Context())
+	months, err := s.Figures.SnapshotMonths(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -400,7 +383,7 @@ func (s *Server) statsSnapshots(w http.ResponseWriter, r *http.Request) {
 // Callers who see only published figures get the published snapshot (withheld values -1).
 func (s *Server) statsSnapshot(w http.ResponseWriter, r *http.Request) {
 	month := r.PathValue("month")
-	if !store.ValidMonth(month) {
+	if !stats.ValidMonth(month) {
 		s.fail(w, r, &Error{Code: "bad_request", Message: "月份“" + month + "”无效，应为 YYYY-MM"})
 		return
 	}
@@ -410,7 +393,7 @@ func (s *Server) statsSnapshot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	publish := MustSuppress(auth.PrincipalFrom(r.Context())) || r.URL.Query().Get("publish") == "1"
-	row, err := s.registry().Snapshot(r.Context(), month, code, publish)
+	row, err := s.Figures.Snapshot(r.Context(), month, code, publish)
 	if err != nil {
 		s.fail(w, r, err)
 		return

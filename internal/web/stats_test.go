@@ -199,7 +199,7 @@ func TestStatsSnapshotsAndTrend(t *testing.T) {
 	defer func(b time.Duration) { stats.PublishBudget = b }(stats.PublishBudget)
 	stats.PublishBudget = 100 * time.Millisecond
 	for _, m := range []string{"2025-04", "2025-05"} {
-		if _, err := stats.TakeSnapshot(ctx, e.st, "cli:test", m, stats.Query{}); err != nil {
+		if _, err := stats.TakeSnapshot(ctx, e.st, m, stats.Query{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -222,7 +222,7 @@ func TestStatsSnapshotsAndTrend(t *testing.T) {
 		t.Fatalf("trend points: %v", pts)
 	}
 	// The point is the report's value as of the month's last day.
-	rep, err := stats.Compute(stats.StoreSource(ctx, e.st, "150300"), stats.Query{AsOf: child.NewDate(2025, 5, 31), Region: "150300"})
+	rep, err := stats.Compute(stats.RegistrySource(ctx, e.st, "150300"), stats.Query{AsOf: child.NewDate(2025, 5, 31), Region: "150300"})
 	if err != nil {
 		t.Fatal(err)
 	}

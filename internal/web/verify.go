@@ -15,8 +15,7 @@ import (
 // children to check and fill in; the answered file comes back through the roster upload
 // (POST /api/v1/rosters), whose summary then carries the list's progress.
 
-// VerifyStore is the part of the store the verification handlers use; the registry given to
-// the server is asked for it.
+// VerifyStore is the part of RosterStore the verification handlers use.
 type VerifyStore interface {
 	CreateVerification(ctx context.Context, actor string, spec store.VerificationSpec) (*store.Verification, error)
 	Verifications(ctx context.Context, dept string) ([]*store.Verification, error)
@@ -41,20 +40,12 @@ func init() {
 	}
 }
 
-// verifyRoutes registers the verification routes; routes() calls it.
+// verifyRoutes registers the verification routes; rosterRoutes calls it.
 func (s *Server) verifyRoutes() {
-	if _, ok := s.Registry.(VerifyStore); !ok {
-		return
-	}
 	s.handle("POST /api/v1/verifications", s.createVerification)
 	s.handle("GET /api/v1/verifications", s.listVerifications)
 	s.handle("GET /api/v1/verifications/{uid}", s.getVerification)
 	s.handle("GET /api/v1/verifications/{uid}/file", s.verificationFile)
-}
-
-func (s *Server) verifications() VerifyStore {
-	vs, _ := s.Registry.(VerifyStore)
-	return vs
 }
 
 // createVerification takes {"dept", "region", "kind", "note"} and answers 201 with the list.
@@ -78,7 +69,7 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v, err := s.verifications().CreateVerification(r.Context(), actor(r), store.VerificationSpec{Department: d.Code, Region: body.Region,
+	v, err := s.Rosters.CreateVerification(r.Context(), actor(r), store.VerificationSpec{Department: d.Code, Region: body.Region,
 		Kind: body.Kind, Note: body.Note})
 	if err != nil {
 		s.fail(w, r, err)
@@ -97,7 +88,7 @@ func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) {
 		}
 		dept = d.Code
 	}
-	vs, err := s.verifications().Verifications(r.Context(), dept)
+	vs, err := s.Rosters.Verifications(r.Context(), dept)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,7 +101,7 @@ func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
-	v, err := s.verifications().Verification(r.Context(), r.PathValue("uid"))
+	v, err := s.Rosters.Verification(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -122,7 +113,7 @@ func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
 // download is audited by the store. It is built in memory (20,000 rows at most) so that a
 // failure never sends half a workbook.
 func (s *Server) verificationFile(w http.ResponseWriter, r *http.Request) {
-	v, kids, err := s.verifications().VerificationSheet(r.Context(), r.PathValue("uid"))
+	v, kids, err := s.Rosters.VerificationSheet(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

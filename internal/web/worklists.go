@@ -20,7 +20,7 @@ import (
 // Work lists (issue 6 part 8): the review queue counted and accepted in bulk, discrepancies and
 // home-visit leads downloaded as workbooks, and a lead opened in full to register its child.
 
-// WorklistStore is the part of the store these handlers use besides RosterStore.
+// WorklistStore is the part of RosterStore these handlers use.
 type WorklistStore interface {
 	RosterReviewCount(ctx context.Context, q store.RosterReviewQuery) (int, error)
 	AcceptRosterReviews(ctx context.Context, actor string, q store.RosterReviewQuery) (store.BulkReviewResult, error)
@@ -45,19 +45,11 @@ func init() {
 
 // worklistRoutes registers the routes; rosterRoutes calls it.
 func (s *Server) worklistRoutes() {
-	if _, ok := s.Registry.(WorklistStore); !ok {
-		return
-	}
 	s.handle("GET /api/v1/roster-reviews/count", s.countRosterReviews)
 	s.handle("POST /api/v1/roster-reviews/bulk", s.bulkAcceptReviews)
 	s.handle("GET /api/v1/discrepancies/export", s.exportDiscrepancies)
 	s.handle("GET /api/v1/leads/export", s.exportLeads)
 	s.handle("GET /api/v1/leads/{uid}/draft", s.leadDraft)
-}
-
-func (s *Server) worklists() WorklistStore {
-	ws, _ := s.Registry.(WorklistStore)
-	return ws
 }
 
 // reviewQuery reads the filters of the review queue: dept, batch, status, min_score.
@@ -89,7 +81,7 @@ func (s *Server) countRosterReviews(w http.ResponseWriter, r *http.Request) {
 	q, err := reviewQuery(r.URL.Query())
 	if err == nil {
 		var n int
-		if n, err = s.worklists().RosterReviewCount(r.Context(), q); err == nil {
+		if n, err = s.Rosters.RosterReviewCount(r.Context(), q); err == nil {
 			writeJSON(w, http.StatusOK, map[string]int{"total": n})
 			return
 		}
@@ -122,7 +114,7 @@ func (s *Server) bulkAcceptReviews(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Department = d.Code
 	}
-	res, err := s.worklists().AcceptRosterReviews(r.Context(), actor(r), q)
+	res, err := s.Rosters.AcceptRosterReviews(r.Context(), actor(r), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -152,7 +144,7 @@ func tableFormat(r *http.Request) (sheet.Format, string, string) {
 func (s *Server) writeWorklist(w http.ResponseWriter, r *http.Request, name, title string, header []string, widths []float64,
 	rows iter.Seq[[]string], detail map[string]any) {
 	format, ext, ctype := tableFormat(r)
-	if err := s.worklists().Audit(r.Context(), audit.WorklistExport, name, detail); err != nil {
+	if err := s.Rosters.Audit(r.Context(), audit.WorklistExport, name, detail); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -195,7 +187,7 @@ func (s *Server) exportDiscrepancies(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// The first page answers the errors (an unknown kind, no roster yet) before the download starts.
-	first, err := s.rosters().Discrepancies(r.Context(), q)
+	first, err := s.Rosters.Discrepancies(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -238,7 +230,7 @@ func (s *Server) exportDiscrepancies(w http.ResponseWriter, r *http.Request) {
 			q.Offset += len(rep.Items)
 			q.NoCounts = true // the first page had them
 			var err error
-			if rep, err = s.rosters().Discrepancies(r.Context(), q); err != nil {
+			if rep, err = s.Rosters.Discrepancies(r.Context(), q); err != nil {
 				if s.Log != nil {
 					s.Log.Error("export discrepancies", "err", err)
 				}
@@ -273,7 +265,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	total, err := s.worklists().LeadCount(r.Context(), q)
+	total, err := s.Rosters.LeadCount(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -284,7 +276,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 	widths := []float64{16, 10, 6, 12, 22, 40, 40, 40, 10, 10, 36, 8, 8, 18, 8, 12, 16}
 	rows := func(yield func([]string) bool) {
 		for n := 0; n < exportRows; {
-			ls, err := s.rosters().Leads(r.Context(), q)
+			ls, err := s.Rosters.Leads(r.Context(), q)
 			if err != nil {
 				if s.Log != nil {
 					s.Log.Error("export leads", "err", err)
@@ -318,7 +310,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 
 // leadDraft answers the lead and the record it suggests, in full, for the registration form.
 func (s *Server) leadDraft(w http.ResponseWriter, r *http.Request) {
-	l, rec, err := s.worklists().LeadDraft(r.Context(), r.PathValue("uid"))
+	l, rec, err := s.Rosters.LeadDraft(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
