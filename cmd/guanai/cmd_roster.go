@@ -10,11 +10,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"guanai/internal/auth"
 	"guanai/internal/child"
-	"guanai/internal/idcard"
 	"guanai/internal/region"
 	"guanai/internal/roster"
 	"guanai/internal/store"
+	"guanai/internal/workflow"
 )
 
 func init() {
@@ -158,32 +159,6 @@ func printJSON(env *Env, v any) error {
 	return enc.Encode(v)
 }
 
-func actorOf(env *Env, given string) string {
-	if given != "" {
-		return given
-	}
-	if u := env.Getenv("USER"); u != "" {
-		return "cli:" + u
-	}
-	return "cli"
-}
-
-type batchJSON struct {
-	Batch      string `json:"batch"`
-	Department string `json:"department"`
-	Roster     string `json:"roster"`
-	RosterDate string `json:"roster_date,omitempty"`
-	Status     string `json:"status"`
-	Actor      string `json:"actor"`
-	Started    string `json:"started_at"`
-	Rows       int    `json:"rows"`
-	Imported   int    `json:"imported"`
-	Updated    int    `json:"updated"`
-	Unchanged  int    `json:"unchanged"`
-	Rejected   int    `json:"rejected"`
-	Unmatched  int    `json:"unmatched"`
-}
-
 func rosterBatches(ctx context.Context, env *Env, args []string) error {
 	var dept *string
 	var limit *int
@@ -207,78 +182,11 @@ func rosterBatches(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := make([]batchJSON, 0, len(bs))
-	for _, b := range bs {
-		j := batchJSON{Batch: b.UID, Department: b.Department, Roster: b.Roster, Status: b.Status, Actor: b.Actor,
-			Started: b.Started.In(chinaTime).Format("2006-01-02 15:04:05"), Rows: b.Result.Rows, Imported: b.Result.Imported,
-			Updated: b.Result.Updated, Unchanged: b.Result.Unchanged, Rejected: b.Result.Rejected, Unmatched: b.Result.Unmatched}
-		if b.RosterDate != 0 {
-			j.RosterDate = b.RosterDate.String()
-		}
-		out = append(out, j)
+	out := make([]workflow.BatchView, 0, len(bs))
+	for i := range bs {
+		out = append(out, workflow.ViewBatch(&bs[i]))
 	}
 	return printJSON(env, out)
-}
-
-// personJSON is a person as a screen shows it: name and numbers masked.
-type personJSON struct {
-	Name      string `json:"name"`
-	Sex       string `json:"sex,omitempty"`
-	BirthDate string `json:"birth_date,omitempty"`
-	IDNumber  string `json:"id_number,omitempty"`
-	Residence string `json:"residence_region,omitempty"`
-	Hukou     string `json:"hukou_region,omitempty"`
-}
-
-func maskedRoster(r *roster.Record) personJSON {
-	p := personJSON{Name: child.MaskName(r.Name), Sex: r.Sex, IDNumber: idcard.Mask(r.IDNumber), Residence: r.ResidenceCode(), Hukou: r.HukouCode()}
-	if r.BirthDate != 0 {
-		p.BirthDate = r.BirthDate.String()
-	}
-	if r.IDNumber == "" {
-		p.IDNumber = ""
-	}
-	return p
-}
-
-func maskedChild(r *child.Record) personJSON {
-	p := personJSON{Name: child.MaskName(r.Name), Sex: r.Sex, IDNumber: idcard.Mask(r.IDNumber), Residence: r.ResidenceAddr.Region(), Hukou: r.HukouAddress.Region()}
-	if r.BirthDate != 0 {
-		p.BirthDate = r.BirthDate.String()
-	}
-	if r.IDNumber == "" {
-		p.IDNumber = ""
-	}
-	return p
-}
-
-type pairJSON struct {
-	ID         int64             `json:"id"`
-	Department string            `json:"department"`
-	Batch      string            `json:"batch"`
-	Roster     string            `json:"roster"`
-	Row        int               `json:"row"`
-	Score      float64           `json:"score"`
-	Method     string            `json:"method"`
-	Review     string            `json:"review"`
-	RosterRow  personJSON        `json:"roster_row"`
-	Candidate  *personJSON       `json:"candidate,omitempty"`
-	ChildUID   string            `json:"child_uid,omitempty"`
-	Agreement  map[string]string `json:"agreement,omitempty"`
-	Fields     []map[string]any  `json:"fields"`
-}
-
-func toPairJSON(p *store.RosterPair) pairJSON {
-	j := pairJSON{ID: p.ID, Department: p.Department, Batch: p.Batch, Roster: p.Roster, Row: p.Row, Score: p.Score, Method: p.Method,
-		Review: p.Review, RosterRow: maskedRoster(&p.Record), Agreement: p.Agreement, Fields: []map[string]any{}}
-	if p.Candidate != nil {
-		c := maskedChild(&p.Candidate.Record)
-		j.Candidate, j.ChildUID = &c, p.Candidate.UID
-	}
-	for _, f := range p.Fields {
-		j.Fields = append(j.Fields, map[string]any{"field": f.Field, "level": f.Level, "weight": f.Weight, "sibling_weight": f.SiblingWeight})
-	}
-	return j
 }
 
 func rosterReviewList(ctx context.Context, env *Env, args []string) error {
@@ -306,9 +214,9 @@ func rosterReviewList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := make([]pairJSON, 0, len(ps))
+	out := make([]workflow.PairView, 0, len(ps))
 	for i := range ps {
-		out = append(out, toPairJSON(&ps[i]))
+		out = append(out, workflow.ViewPair(&ps[i], workflow.Masked))
 	}
 	return printJSON(env, out)
 }
@@ -333,7 +241,7 @@ func rosterDecide(ctx context.Context, env *Env, accept bool, args []string) err
 	if err != nil {
 		return usageError{"“" + pos[0] + "”不是名册行编号"}
 	}
-	o, err := s.ReviewRoster(ctx, actorOf(env, *actor), id, accept)
+	o, err := s.ReviewRoster(asOperator(ctx, *actor), "", id, accept)
 	if err != nil {
 		return err
 	}
@@ -351,31 +259,6 @@ func nonNil(s []string) []string {
 const leadsUsage = `用法:
   guanai leads list [--region CODE] [--status open|closed] [--dept DEPT]
   guanai leads close UID --outcome registered|not_eligible|not_found [--child UID] [--note 说明]`
-
-type leadJSON struct {
-	UID        string     `json:"uid"`
-	Department string     `json:"department"`
-	Batch      string     `json:"batch"`
-	Row        int        `json:"row"`
-	Region     string     `json:"region_code"`
-	Reasons    []string   `json:"reasons"`
-	ReasonText []string   `json:"reason_text"`
-	Person     personJSON `json:"person"`
-	Status     string     `json:"status"`
-	Outcome    string     `json:"outcome,omitempty"`
-	Child      string     `json:"child_uid,omitempty"`
-	Created    string     `json:"created_at"`
-}
-
-func toLeadJSON(l *store.Lead) leadJSON {
-	j := leadJSON{UID: l.UID, Department: l.Department, Batch: l.Batch, Row: l.Row, Region: l.RegionCode, Reasons: nonNil(l.Reasons),
-		ReasonText: []string{}, Person: maskedRoster(&l.Record), Status: l.Status, Outcome: l.Outcome, Child: l.Child,
-		Created: l.Created.In(chinaTime).Format("2006-01-02 15:04:05")}
-	for _, r := range l.Reasons {
-		j.ReasonText = append(j.ReasonText, roster.LeadReasonLabel(r))
-	}
-	return j
-}
 
 func runLeads(ctx context.Context, env *Env, args []string) error {
 	sub, args, err := subcommand(env, "leads", leadsUsage, []string{"list", "close"}, args)
@@ -408,9 +291,9 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		out := make([]leadJSON, 0, len(ls))
+		out := make([]workflow.LeadView, 0, len(ls))
 		for i := range ls {
-			out = append(out, toLeadJSON(&ls[i]))
+			out = append(out, workflow.ViewLead(&ls[i]))
 		}
 		return printJSON(env, out)
 	case "close":
@@ -428,11 +311,11 @@ func runLeads(ctx context.Context, env *Env, args []string) error {
 		if len(pos) != 1 {
 			return usageError{"请给出一条走访线索的编号"}
 		}
-		l, err := s.CloseLead(ctx, actorOf(env, *actor), pos[0], *outcome, *childUID, *note)
+		l, err := s.CloseLead(asOperator(ctx, *actor), "", pos[0], *outcome, *childUID, *note)
 		if err != nil {
 			return err
 		}
-		return printJSON(env, toLeadJSON(l))
+		return printJSON(env, workflow.ViewLead(l))
 	}
 	panic("leads: sub-command " + sub + " has no case")
 }
@@ -454,7 +337,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 		if len(pos) != 1 {
 			return usageError{"请给出一条差异的编号"}
 		}
-		if err := s.ResolveDiscrepancy(ctx, actorOf(env, *actor), pos[0], *note); err != nil {
+		if err := s.ResolveDiscrepancy(asOperator(ctx, *actor), "", pos[0], *note); err != nil {
 			return err
 		}
 		return printJSON(env, map[string]string{"uid": pos[0], "status": "resolved"})
@@ -482,9 +365,9 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		out := make([]map[string]any, 0, len(reps))
+		out := make([]workflow.DiscrepancyView, 0, len(reps))
 		for i := range reps {
-			out = append(out, reps[i].View(false))
+			out = append(out, workflow.ViewDiscrepancies(&reps[i], workflow.Masked))
 		}
 		return printJSON(env, out)
 	}
@@ -492,7 +375,7 @@ func runDiscrepancies(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(env, rep.View(false))
+	return printJSON(env, workflow.ViewDiscrepancies(&rep, workflow.Masked))
 }
 
 // rosterVerify makes a verification list (docs/rosters.md, 核查往返) and writes its file.
@@ -517,7 +400,8 @@ func rosterVerify(ctx context.Context, env *Env, args []string) error {
 	if *out == "" {
 		return usageError{"请用 --out 指定输出文件，如 --out " + d.Code + "_核查名单.xlsx"}
 	}
-	who := actorOf(env, *actor)
+	ctx = asOperator(ctx, *actor)
+	who := auth.ActorOf(ctx)
 	v, err := s.CreateVerification(ctx, who, store.VerificationSpec{Department: d.Code, Region: *regionCode, Kind: *kind, Note: *note})
 	if err != nil {
 		return err
@@ -613,7 +497,7 @@ func rosterVerification(ctx context.Context, env *Env, args []string) error {
 	}
 	j := v.View()
 	if *out != "" {
-		if err := writeVerificationFile(ctx, env, s, v.UID, actorOf(env, *actor), *out); err != nil {
+		if err := writeVerificationFile(asOperator(ctx, *actor), env, s, v.UID, auth.ActorOf(asOperator(ctx, *actor)), *out); err != nil {
 			return err
 		}
 		j.File = *out

@@ -17,6 +17,7 @@ import (
 	"guanai/internal/stats"
 	"guanai/internal/store"
 	"guanai/internal/web"
+	"guanai/internal/workflow"
 )
 
 func init() {
@@ -130,7 +131,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}()
 
-	srv := &web.Server{DB: s, Children: s, Imports: s, Rosters: s, Stats: statsService, Figures: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
+	srv := &web.Server{DB: s, Children: s, Imports: &workflow.Imports{Store: s}, Rosters: s, Stats: statsService, Figures: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)

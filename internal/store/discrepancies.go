@@ -11,7 +11,6 @@ import (
 	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
-	"guanai/internal/idcard"
 	"guanai/internal/roster"
 )
 
@@ -446,34 +445,4 @@ func (s *Store) ResolveDiscrepancy(ctx context.Context, actor, uid, note string)
 		}
 		return s.appendAudit(t, audit.DiscrepancyResolve, "discrepancy:"+uid, map[string]any{"child": childUID, "field": field, "department": dept})
 	})
-}
-
-// View is a report as the command line and the API show it: the child's name and ID number
-// masked; the values of a contradiction on a sensitive item (a school's name) masked unless
-// values (a caller that may reveal them and has audited the reading).
-func (rep *DiscrepancyReport) View(values bool) map[string]any {
-	items := make([]map[string]any, 0, len(rep.Items))
-	for _, it := range rep.Items {
-		m := map[string]any{"kind": it.Kind, "child_uid": it.Child, "name": child.MaskName(it.Name), "id_number": idcard.Mask(it.IDNumber),
-			"department": it.Department, "residence_region": it.ResidenceCode, "hukou_region": it.HukouCode, "age": it.Age}
-		switch {
-		case it.UID != "":
-			rec, ros := it.Record, it.Roster
-			if Sensitive(it.Field) && !values {
-				rec, ros = child.MaskDetail(rec), child.MaskDetail(ros)
-			}
-			m["uid"], m["field"], m["label"], m["record"], m["roster"], m["status"] = it.UID, it.Field, it.Label, rec, ros, it.Status
-			m["created_at"] = it.Created.In(chinaTime).Format("2006-01-02 15:04:05")
-		case it.Label != "":
-			// A kind with a date of its own (a permit's 有效期至): the roster's value.
-			m["field"], m["label"], m["roster"] = it.Field, it.Label, it.Roster
-		}
-		items = append(items, m)
-	}
-	byRegion := rep.ByRegion
-	if byRegion == nil {
-		byRegion = []RegionCount{}
-	}
-	return map[string]any{"kind": rep.Kind, "label": rep.Label, "as_of": rep.AsOf.String(), "region": rep.Region, "no_roster": rep.NoRoster,
-		"total": rep.Total, "by_region": byRegion, "items": items}
 }

@@ -326,6 +326,9 @@ func objectRows(e *env) []objectRow {
 			r, _, err := e.ImportRoster(ctx, "", RosterOptions{Department: roster.Police, Roster: "p.csv"}, nil)
 			return one(r, err)
 		}, allowed: []*auth.Principal{revIn, polIn, revOut}},
+		{method: "ImportRosterFrom", mutates: true, call: func(ctx context.Context) (int, error) {
+			return one(e.ImportRosterFrom(ctx, "", RosterOptions{Department: roster.Police, Roster: "p.csv"}, &rowsSource{}, nil))
+		}, allowed: []*auth.Principal{revIn, polIn, revOut}},
 		{method: "CreateUser", mutates: true, call: func(ctx context.Context) (int, error) {
 			return one(0, e.CreateUser(ctx, &auth.User{Username: "u" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", ""),
 				Roles: []string{auth.RoleCollector}, Department: "minzheng", OrgCode: "150302", PasswordHash: auth.HashPassword("Abcdef12!")}))

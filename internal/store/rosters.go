@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 
@@ -114,32 +115,68 @@ type rosterImport struct {
 	chunks  int // chunks committed, each audited
 }
 
-// ImportRoster imports the rows of one department's roster: each row is stored (sealed), matched
-// to the children of the registry that are not archived, and applied (see the package comment
-// above). The import is recorded as a batch of kind roster. A row never stops the others; a
-// database failure stops the import, leaving the batch failed and the rows before it applied:
-// importing the file again is safe.
+// RosterSource yields the rows of a roster in file order; Next returns io.EOF after the last.
+type RosterSource interface {
+	Next() (RosterRow, error)
+}
+
+// rowsSource is a RosterSource over rows in memory.
+type rowsSource struct{ rows []RosterRow }
+
+func (r *rowsSource) Next() (RosterRow, error) {
+	if len(r.rows) == 0 {
+		return RosterRow{}, io.EOF
+	}
+	row := r.rows[0]
+	r.rows = r.rows[1:]
+	return row, nil
+}
+
+// ImportRoster is ImportRosterFrom over rows in memory, returning every outcome: for short lists
+// and tests. A file is streamed with ImportRosterFrom.
 func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOptions, rows []RosterRow) (RosterResult, []RosterOutcome, error) {
+	out := make([]RosterOutcome, 0, len(rows))
+	res, err := s.ImportRosterFrom(ctx, actor, opt, &rowsSource{rows: rows}, func(o RosterOutcome) { out = append(out, o) })
+	return res, out, err
+}
+
+// calibrationRows is how many rows of a roster are read ahead, before any is matched, to
+// calibrate the matcher on the roster's own data (match.Index.Calibrate).
+const calibrationRows = 20_000
+
+// ImportRosterFrom imports the rows of one department's roster, streamed from src: each row is
+// stored (sealed), matched to the children of the registry that are not archived (within the
+// principal's jurisdiction), and applied (see the package comment above); each row's outcome is
+// handed to each in file order once its chunk is committed. Memory does not grow with the
+// roster: rows are read ahead only to calibrate the matcher, and the earlier imports of the
+// department and the verification lists are looked up chunk by chunk. The import is recorded as a
+// batch of kind roster. A row never stops the others; a database failure (or the end of ctx)
+// stops the import, leaving the batch failed and the rows before it applied: importing the file
+// again is safe.
+func (s *Store) ImportRosterFrom(ctx context.Context, actor string, opt RosterOptions, src RosterSource, each func(RosterOutcome)) (RosterResult, error) {
 	p, err := gate(ctx, "您的角色不能导入部门名册", auth.PermRostersImport)
 	if err != nil {
-		return RosterResult{}, nil, err
+		return RosterResult{}, err
 	}
 	actor = p.Actor()
 	dept, ok := roster.Lookup(opt.Department)
 	if !ok {
-		return RosterResult{}, nil, errInvalid("未知的部门“" + opt.Department + "”：应为 " + roster.Codes())
+		return RosterResult{}, errInvalid("未知的部门“" + opt.Department + "”：应为 " + roster.Codes())
 	}
 	opt.Department = dept.Code
 	// A roster is the uploader's department's: an education officer cannot change residence
 	// permits. Civil affairs may upload a department's roster on its behalf, named in the trail.
 	if !p.ActsFor(dept.Code) {
-		return RosterResult{}, nil, errForbidden("您是" + auth.DepartmentLabel(p.Department) + "的账号，只能导入本部门的名册，不能导入" + dept.Label + "名册")
+		return RosterResult{}, errForbidden("您是" + auth.DepartmentLabel(p.Department) + "的账号，只能导入本部门的名册，不能导入" + dept.Label + "名册")
 	}
 	if _, _, err := jurisdiction(p); err != nil {
-		return RosterResult{}, nil, err
+		return RosterResult{}, err
 	}
 	if opt.RosterDate == 0 {
 		opt.RosterDate = s.Today()
+	}
+	if each == nil {
+		each = func(RosterOutcome) {}
 	}
 	ri := &rosterImport{s: s, actor: actor, opt: opt, dept: dept}
 	now := s.instant()
@@ -157,18 +194,18 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 		if err != nil {
 			return err
 		}
-		detail := map[string]any{"kind": ImportRoster, "department": dept.Code, "file_sha256": opt.FileSHA256, "rows": len(rows)}
+		detail := map[string]any{"kind": ImportRoster, "department": dept.Code, "file_sha256": opt.FileSHA256}
 		if p.IsUser() && p.RosterDepartments() == nil {
 			detail["on_behalf_of"] = dept.Code // civil affairs uploading a department's roster
 		}
 		return s.appendAudit(t, audit.ImportBegin, "import:"+ri.uid, detail)
 	})
 	if err != nil {
-		return RosterResult{}, nil, err
+		return RosterResult{}, err
 	}
 	stopBeat := s.keepAlive(ctx, ri.batchID)
 	defer stopBeat()
-	fail := func(err error) (RosterResult, []RosterOutcome, error) {
+	fail := func(err error) (RosterResult, error) {
 		_ = s.inTx(context.WithoutCancel(ctx), "结束导入名册", func(t *tx) error {
 			if _, e := t.exec("UPDATE import_batches SET status = 'failed', finished_at = ? WHERE id = ?", s.d.timeArg(s.instant()), ri.batchID); e != nil {
 				return e
@@ -176,41 +213,86 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 			return s.appendAudit(t, audit.Import, "import:"+ri.uid, map[string]any{"kind": ImportRoster, "department": dept.Code, "failed": true,
 				"rows": ri.res.Rows, "updated": ri.res.Updated, "rejected": ri.res.Rejected})
 		})
-		return ri.res, nil, err
+		return ri.res, err
 	}
-	if err := ri.buildIndex(ctx, rows); err != nil {
-		return fail(err)
-	}
-	if err := ri.loadPrev(ctx); err != nil {
-		return fail(err)
-	}
-	if err := ri.loadVerification(ctx, rows); err != nil {
-		return fail(err)
-	}
-	out := make([]RosterOutcome, 0, len(rows))
-	var pending []*pendingRow
-	flush := func() error {
-		err := ri.flush(ctx, pending, out)
-		pending = pending[:0]
-		return err
-	}
-	for i := range rows {
+	// Read ahead for the calibration, then match chunk by chunk.
+	var head []RosterRow
+	done := false
+	for len(head) < calibrationRows {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		o, p, err := ri.row(ctx, &rows[i])
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			done = true
+			break
+		}
 		if err != nil {
 			return fail(err)
 		}
-		out = append(out, o)
-		p.out = len(out) - 1
-		if pending = append(pending, p); len(pending) == rosterChunk {
-			if err := flush(); err != nil {
+		head = append(head, row)
+	}
+	if err := ri.buildIndex(ctx, head); err != nil {
+		return fail(err)
+	}
+	ri.verify = newVerifyImport(ri.refs)
+	chunk := make([]RosterRow, 0, rosterChunk)
+	process := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		if err := ri.prefetch(ctx, chunk); err != nil {
+			return err
+		}
+		out := make([]RosterOutcome, 0, len(chunk))
+		pending := make([]*pendingRow, 0, len(chunk))
+		for i := range chunk {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			o, pr, err := ri.row(ctx, &chunk[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+			pr.out = len(out) - 1
+			pending = append(pending, pr)
+		}
+		if err := ri.flush(ctx, pending, out); err != nil {
+			return err
+		}
+		for _, o := range out {
+			each(o)
+		}
+		chunk = chunk[:0]
+		return nil
+	}
+	for _, row := range head {
+		if chunk = append(chunk, row); len(chunk) == rosterChunk {
+			if err := process(); err != nil {
 				return fail(err)
 			}
 		}
 	}
-	if err := flush(); err != nil {
+	head = nil
+	for !done {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if chunk = append(chunk, row); len(chunk) == rosterChunk {
+			if err := process(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := process(); err != nil {
 		return fail(err)
 	}
 	err = s.inTx(ctx, "结束导入名册", func(t *tx) error {
@@ -225,12 +307,12 @@ func (s *Store) ImportRoster(ctx context.Context, actor string, opt RosterOption
 			"rejected": r.Rejected, "review": r.Review, "unmatched": r.Unmatched, "leads": r.Leads, "discrepancies": r.Discrepancies})
 	})
 	if err != nil {
-		return ri.res, out, err
+		return ri.res, err
 	}
 	if ri.res.Verification, err = ri.verificationProgress(ctx); err != nil {
-		return ri.res, out, err
+		return ri.res, err
 	}
-	return ri.res, out, nil
+	return ri.res, nil
 }
 
 // personOf is what the matcher compares of a registered child.
@@ -476,32 +558,62 @@ type prevRow struct {
 	child  int64
 }
 
-// loadPrev reads the rows of the department's earlier imports (their blind index, a review
-// decision and the child linked), so that a row seen before is not imported again and an earlier
-// decision stands. A decided review wins over later undecided rows.
-func (ri *rosterImport) loadPrev(ctx context.Context) error {
-	ri.prev = map[string]prevRow{}
-	rows, err := ri.s.query(ctx, "SELECT row_bidx, review, child_id FROM roster_rows WHERE department = ? AND row_bidx IS NOT NULL AND batch_id <> ? ORDER BY id",
-		ri.dept.Code, ri.batchID)
+// prefetch looks up, for a chunk of rows, what the department's earlier imports made of the
+// same rows (their blind index, a review decision and the child linked), so that a row seen
+// before is not imported again and an earlier decision stands — a decided review wins over later
+// undecided rows — and loads the verification lists whose tokens the rows carry.
+func (ri *rosterImport) prefetch(ctx context.Context, rows []RosterRow) error {
+	ri.prev = make(map[string]prevRow, len(rows))
+	keys := make([]any, 0, len(rows))
+	for i := range rows {
+		if k, ok := ri.rowKey(&rows[i]); ok {
+			keys = append(keys, k)
+		}
+		if t := rows[i].Record.VerifyToken; t != "" {
+			if err := ri.loadVerification(ctx, t); err != nil {
+				return err
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	q := "SELECT row_bidx, review, child_id FROM roster_rows WHERE department = ? AND batch_id <> ? AND row_bidx IN (?" +
+		strings.Repeat(", ?", len(keys)-1) + ") ORDER BY id"
+	rs, err := ri.s.query(ctx, q, append([]any{ri.dept.Code, ri.batchID}, keys...)...)
 	if err != nil {
 		return internal("查找名册行", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer rs.Close()
+	decided := func(r string) bool { return r == ReviewAccepted || r == ReviewRejected }
+	for rs.Next() {
 		var key string
 		var review sql.NullString
 		var childID sql.NullInt64
-		if err := rows.Scan(&key, &review, &childID); err != nil {
+		if err := rs.Scan(&key, &review, &childID); err != nil {
 			return internal("查找名册行", err)
 		}
-		old, ok := ri.prev[key]
-		decided := func(r string) bool { return r == ReviewAccepted || r == ReviewRejected }
-		if ok && decided(old.review) && !decided(review.String) {
+		if old, ok := ri.prev[key]; ok && decided(old.review) && !decided(review.String) {
 			continue
 		}
 		ri.prev[key] = prevRow{review: review.String, child: childID.Int64}
 	}
-	return rows.Err()
+	return internal("查找名册行", rs.Err())
+}
+
+// rowKey is the blind index of a valid row as stored (row_bidx): the department and the row as
+// read.
+func (ri *rosterImport) rowKey(r *RosterRow) (string, bool) {
+	if !r.Issues.Valid() {
+		return "", false
+	}
+	rec := r.Record
+	rec.Department = ri.dept.Code
+	data, err := json.Marshal(&rec)
+	if err != nil {
+		return "", false
+	}
+	return ri.s.keys.BlindIndex(kindRosterRow, ri.dept.Code+"\x00"+string(data)), true
 }
 
 // pendingRow is a processed row waiting to be written.

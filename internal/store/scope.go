@@ -273,3 +273,10 @@ func wholeOnly(ctx context.Context, deny string) error {
 	}
 	return nil
 }
+
+// OutOfScope reports whether the principal of ctx could not see the record once written (the
+// rule Create and Update apply), for a preview to tell before anything is written.
+func OutOfScope(ctx context.Context, r *child.Record) bool {
+	p := auth.PrincipalFrom(ctx)
+	return p == nil || !recordInScope(p, r)
+}

@@ -487,6 +487,8 @@ type verifyItem struct {
 
 // verifyImport is the verification part of a roster import.
 type verifyImport struct {
+	carried  bool                   // a row carried a token
+	loaded   map[string]bool        // the lists (by code) whose items are in items
 	items    map[string]*verifyItem // by token
 	byChild  map[int64]int          // child id → index position
 	first    int64                  // the list of the first known token
@@ -501,47 +503,41 @@ type verifyDecision struct {
 	notFound bool // 查无此人: store the row, apply nothing, no lead
 }
 
-// loadVerification reads the items of the lists whose tokens the rows carry.
-func (ri *rosterImport) loadVerification(ctx context.Context, rows []RosterRow) error {
-	codes := map[string]bool{}
-	carried := false
-	for i := range rows {
-		if t := rows[i].Record.VerifyToken; t != "" {
-			carried = true
-			if _, code, _, ok := roster.ParseToken(t); ok {
-				codes[code] = true
-			}
-		}
-	}
-	if !carried {
-		return nil
-	}
-	v := &verifyImport{items: map[string]*verifyItem{}, byChild: map[int64]int{}}
-	for code := range codes {
-		rs, err := ri.s.query(ctx, `SELECT i.token, i.child_id, i.status, v.id, v.department FROM verification_items i
- JOIN verifications v ON v.id = i.verification_id WHERE v.code = ?`, code)
-		if err != nil {
-			return internal("读取核查名单", err)
-		}
-		for rs.Next() {
-			var token string
-			it := &verifyItem{}
-			if err := rs.Scan(&token, &it.childID, &it.status, &it.listID, &it.dept); err != nil {
-				rs.Close()
-				return internal("读取核查名单", err)
-			}
-			v.items[token] = it
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return internal("读取核查名单", err)
-		}
-	}
-	for i, id := range ri.refs {
+// newVerifyImport starts the verification part of a roster import over the index's children
+// (refs: child ids by index position).
+func newVerifyImport(refs []int64) *verifyImport {
+	v := &verifyImport{items: map[string]*verifyItem{}, byChild: make(map[int64]int, len(refs)), loaded: map[string]bool{}}
+	for i, id := range refs {
 		v.byChild[id] = i
 	}
-	ri.verify = v
-	return nil
+	return v
+}
+
+// loadVerification reads, the first time a row carries a token of it, the items of the list the
+// token belongs to.
+func (ri *rosterImport) loadVerification(ctx context.Context, token string) error {
+	v := ri.verify
+	v.carried = true
+	_, code, _, ok := roster.ParseToken(token)
+	if !ok || v.loaded[code] {
+		return nil
+	}
+	v.loaded[code] = true
+	rs, err := ri.s.query(ctx, `SELECT i.token, i.child_id, i.status, v.id, v.department FROM verification_items i
+ JOIN verifications v ON v.id = i.verification_id WHERE v.code = ?`, code)
+	if err != nil {
+		return internal("读取核查名单", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var tok string
+		it := &verifyItem{}
+		if err := rs.Scan(&tok, &it.childID, &it.status, &it.listID, &it.dept); err != nil {
+			return internal("读取核查名单", err)
+		}
+		v.items[tok] = it
+	}
+	return internal("读取核查名单", rs.Err())
 }
 
 // verifyRow decides what a valid row's token and answer do; a token that cannot be used is a
@@ -549,7 +545,7 @@ func (ri *rosterImport) loadVerification(ctx context.Context, rows []RosterRow) 
 func (ri *rosterImport) verifyRow(r *RosterRow) verifyDecision {
 	rec := &r.Record
 	dec := verifyDecision{link: -1, notFound: rec.VerifyResult == roster.VerifyNotFound, token: rec.VerifyToken}
-	if ri.verify == nil || rec.VerifyToken == "" {
+	if rec.VerifyToken == "" {
 		return dec
 	}
 	v := ri.verify
@@ -636,7 +632,7 @@ func (ri *rosterImport) answerTx(t *tx, token, status string, rowID int64) error
 // verificationProgress is the summary of the import's tokens, nil when the rows carried none.
 func (ri *rosterImport) verificationProgress(ctx context.Context) (*VerificationProgress, error) {
 	v := ri.verify
-	if v == nil {
+	if v == nil || !v.carried {
 		return nil, nil
 	}
 	out := &VerificationProgress{Warnings: v.warnings}

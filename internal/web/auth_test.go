@@ -24,6 +24,7 @@ import (
 	"guanai/internal/sheet"
 	"guanai/internal/stats"
 	"guanai/internal/store"
+	"guanai/internal/workflow"
 )
 
 // testClock is a settable clock shared by the server and the store.
@@ -67,7 +68,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	var log bytes.Buffer
-	s := &Server{DB: st, Children: st, Imports: st, Rosters: st, Stats: stats.NewService(st), Figures: st, Accounts: st, Exports: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
+	s := &Server{DB: st, Children: st, Imports: &workflow.Imports{Store: st}, Rosters: st, Stats: stats.NewService(st), Figures: st, Accounts: st, Exports: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	return &testEnv{st: st, srv: s, h: s.Handler(), clock: clock, log: &log}
 }

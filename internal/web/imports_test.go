@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"guanai/internal/workflow"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +19,7 @@ const importCSV = "\ufeff乌海市流动儿童基本情况登记表\n\n" +
 	"巴特尔,男,20140404,蒙古,150302201404041232,内蒙古自治区乌海市海勃湾区新华街道清泉社区,150302008003,父母双方,2023.9.1,,\n" +
 	"李四,女,2015-02-30,汉族,150302201503101238,,,,,,\n"
 
-func upload(t *testing.T, h http.Handler, path, name string, content []byte) (int, importJSON, string) {
+func upload(t *testing.T, h http.Handler, path, name string, content []byte) (int, workflow.Summary, string) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -32,7 +33,7 @@ func upload(t *testing.T, h http.Handler, path, name string, content []byte) (in
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	var out importJSON
+	var out workflow.Summary
 	if rec.Code == http.StatusOK {
 		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 			t.Fatalf("summary is not JSON: %v\n%s", err, rec.Body)
@@ -49,7 +50,7 @@ func TestImportUpload(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("preview: got %d %s", status, raw)
 	}
-	if !pre.DryRun || pre.Rows != 3 || pre.Imported != 2 || pre.Rejected != 1 || pre.Batch != "" || pre.Rejects != "" {
+	if !pre.DryRun || pre.Rows != 3 || pre.Imported != 2 || pre.Rejected != 1 || pre.Batch != "" || pre.RejectsURL != "" {
 		t.Fatalf("preview: got %+v, want 3 rows, 2 importable, 1 rejected, no batch", pre)
 	}
 	cols := map[string]bool{}
@@ -74,8 +75,8 @@ func TestImportUpload(t *testing.T) {
 	if got.DryRun || got.Rows != 3 || got.Imported != 2 || got.Rejected != 1 || got.Batch == "" || len(got.Errors) == 0 {
 		t.Fatalf("import: got %+v", got)
 	}
-	if want := "/api/v1/imports/" + got.Batch + "/rejects"; got.Rejects != want {
-		t.Errorf("rejects_url: got %q, want %q", got.Rejects, want)
+	if want := "/api/v1/imports/" + got.Batch + "/rejects"; got.RejectsURL != want {
+		t.Errorf("rejects_url: got %q, want %q", got.RejectsURL, want)
 	}
 	if _, list := call(t, h, "GET", "/api/v1/children", ""); list["total"].(float64) != 2 {
 		t.Fatalf("after import: total %v, want 2", list["total"])
@@ -83,7 +84,7 @@ func TestImportUpload(t *testing.T) {
 
 	// The rejects come back with the original cells and the reason.
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", got.Rejects+"?format=csv", nil))
+	h.ServeHTTP(rec, httptest.NewRequest("GET", got.RejectsURL+"?format=csv", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("rejects: got %d %s", rec.Code, rec.Body)
 	}
@@ -107,7 +108,7 @@ func TestImportUpload(t *testing.T) {
 		t.Errorf("rejects: no row for 李四 in %q", rows)
 	}
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", got.Rejects, nil))
+	h.ServeHTTP(rec, httptest.NewRequest("GET", got.RejectsURL, nil))
 	if rec.Code != 200 || !bytes.HasPrefix(rec.Body.Bytes(), []byte("PK")) {
 		t.Errorf("rejects workbook: got %d, %d bytes, want an xlsx", rec.Code, rec.Body.Len())
 	}

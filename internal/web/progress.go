@@ -18,12 +18,7 @@ import (
 // its first progress line; an error before that (a file that cannot be read, no header) is the
 // usual status and JSON error. Progress lines carry counts only, never a cell of the file.
 
-// Phases of an upload's work.
-const (
-	phaseRead  = "read"  // reading and checking the rows
-	phaseMatch = "match" // a roster: matching the rows with the registry and writing
-	phaseWrite = "write" // registration forms: closing the import
-)
+// The phases of an upload's work are the workflow's (workflow.PhaseRead, PhaseMatch, PhaseWrite).
 
 const (
 	// progressRows and progressEvery bound how often a line is sent: after this many rows or
@@ -177,7 +172,7 @@ func (p *progress) step(rows int) {
 // send writes the current state as a line; p.mu is held.
 func (p *progress) send() {
 	l := progressLine{Phase: p.phase, Rows: p.rows}
-	if p.src != nil && p.phase != phaseMatch {
+	if p.src != nil {
 		pc := p.src.percent()
 		l.Percent = &pc
 	}
@@ -285,3 +280,9 @@ func (l *lineRecorder) Header() http.Header {
 func (l *lineRecorder) Write(b []byte) (int, error) { return l.body.Write(b) }
 
 func (l *lineRecorder) WriteHeader(int) {}
+
+// Begin and Step make a *progress the workflow's Progress (a nil one does nothing).
+func (p *progress) Begin(phase string, rows int) { p.begin(phase, rows) }
+
+// Step is step.
+func (p *progress) Step(rows int) { p.step(rows) }

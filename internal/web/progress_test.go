@@ -19,6 +19,7 @@ import (
 	"guanai/internal/audit"
 	"guanai/internal/sheet"
 	"guanai/internal/store"
+	"guanai/internal/workflow"
 )
 
 // progressCSV is a registration form of n synthetic children (all valid, in the test user's
@@ -141,13 +142,13 @@ func TestImportProgress(t *testing.T) {
 			if len(got.progress) < n/progressRows {
 				t.Fatalf("got %d progress lines, want at least %d: %+v", len(got.progress), n/progressRows, got.progress)
 			}
-			last := progressLine{Phase: phaseRead}
+			last := progressLine{Phase: workflow.PhaseRead}
 			lastPercent := 0
 			for i, p := range got.progress {
-				if p.Phase != phaseRead && p.Phase != phaseWrite || p.Percent == nil {
+				if p.Phase != workflow.PhaseRead && p.Phase != workflow.PhaseWrite || p.Percent == nil {
 					t.Fatalf("line %d: %+v, want a read or write phase with a percent", i, p)
 				}
-				if p.Phase == phaseRead && last.Phase == phaseWrite {
+				if p.Phase == workflow.PhaseRead && last.Phase == workflow.PhaseWrite {
 					t.Fatalf("line %d: back to reading after writing", i)
 				}
 				if p.Rows < last.Rows || *p.Percent < lastPercent || *p.Percent > 99 {
@@ -160,7 +161,7 @@ func TestImportProgress(t *testing.T) {
 			if last.Rows <= n+1-progressRows || lastPercent < 75 {
 				t.Errorf("last progress %+v, %d%%: want nearly all %d rows and of the file", last, lastPercent, n+1)
 			}
-			if !dry && (last.Phase != phaseWrite || last.Rows != n+1) {
+			if !dry && (last.Phase != workflow.PhaseWrite || last.Rows != n+1) {
 				t.Errorf("last progress %+v, want write with all %d rows", last, n+1)
 			}
 
@@ -203,7 +204,7 @@ func TestRosterProgress(t *testing.T) {
 	if got.status != 200 || !strings.HasPrefix(got.ctype, "application/x-ndjson") || got.result == nil || got.trailing != 0 {
 		t.Fatalf("got %d %q result %s error %v", got.status, got.ctype, got.result, got.err)
 	}
-	var sum rosterSummaryJSON
+	var sum workflow.RosterSummary
 	if err := json.Unmarshal(got.result, &sum); err != nil || sum.Rows != 2 || sum.Rejected != 1 || sum.Leads != 1 || sum.Batch == "" {
 		t.Errorf("summary %+v (%v), want 2 rows, 1 rejected, 1 lead", sum, err)
 	}
@@ -213,11 +214,11 @@ func TestRosterProgress(t *testing.T) {
 			phases = append(phases, p.Phase)
 		}
 	}
-	if !reflect.DeepEqual(phases, []string{phaseRead, phaseMatch}) {
-		t.Errorf("phases %v, want read then match", phases)
+	if !reflect.DeepEqual(phases, []string{workflow.PhaseMatch, workflow.PhaseWrite}) {
+		t.Errorf("phases %v, want match (read, matched and written row by row) then write", phases)
 	}
-	if m := got.progress[len(got.progress)-1]; m.Rows != 2 || m.Percent != nil {
-		t.Errorf("match line %+v, want 2 rows and no percent", m)
+	if m := got.progress[len(got.progress)-1]; m.Rows != 2 {
+		t.Errorf("last line %+v, want 2 rows", m)
 	}
 	// The same request refused before the stream: a plain 400.
 	got = uploadStream(t, h, "/api/v1/rosters?dept=civil&progress=1", "x.csv", []byte(roster))
@@ -237,7 +238,7 @@ func TestProgressLateError(t *testing.T) {
 	if p == nil {
 		t.Fatal("Accept: application/x-ndjson did not ask for progress")
 	}
-	p.begin(phaseRead, 0)
+	p.begin(workflow.PhaseRead, 0)
 	s.answer(rec, req, p, nil, &Error{Code: "invalid", Message: "无法读取文件：第 7 行损坏"})
 	got := parseStream(t, rec)
 	if got.status != 200 || len(got.progress) != 1 || got.err == nil || got.err["code"] != "invalid" || got.err["message"] != "无法读取文件：第 7 行损坏" {
@@ -246,7 +247,7 @@ func TestProgressLateError(t *testing.T) {
 
 	rec = httptest.NewRecorder()
 	p = newProgress(rec, req, nil)
-	p.begin(phaseRead, 0)
+	p.begin(workflow.PhaseRead, 0)
 	s.answer(rec, req, p, nil, context.Canceled)
 	if got := parseStream(t, rec); got.err != nil || got.result != nil || len(got.progress) != 1 {
 		t.Errorf("cancelled: %+v", got)

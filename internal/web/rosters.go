@@ -3,22 +3,16 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 
 	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
-	"guanai/internal/idcard"
 	"guanai/internal/roster"
-	"guanai/internal/sheet"
 	"guanai/internal/store"
+	"guanai/internal/workflow"
 )
 
 // Department rosters, clerical review, discrepancies and home-visit leads (docs/rosters.md).
@@ -89,30 +83,9 @@ func department(code string) (*roster.Department, error) {
 	return d, nil
 }
 
-// rosterSummaryJSON is the answer to an upload: the keys of guanai import roster.
-type rosterSummaryJSON struct {
-	File          string          `json:"file"`
-	Department    string          `json:"department"`
-	Rows          int             `json:"rows"`
-	Imported      int             `json:"imported"`
-	Updated       int             `json:"updated"`
-	Unchanged     int             `json:"unchanged"`
-	Rejected      int             `json:"rejected"`
-	Review        int             `json:"review"`
-	Unmatched     int             `json:"unmatched"`
-	Failed        int             `json:"failed"`
-	Leads         int             `json:"leads"`
-	Discrepancies int             `json:"discrepancies"`
-	Batch         string          `json:"batch,omitempty"`
-	Errors        []sheet.Problem `json:"errors"`
-	Warnings      []sheet.Problem `json:"warnings"`
-	Rejects       string          `json:"rejects_url,omitempty"`
-	// Verification is the progress of the verification list the rows' tokens belong to (verify.go).
-	Verification *store.VerificationProgress `json:"verification,omitempty"`
-}
-
 // uploadRoster imports a department's roster (multipart field "file", query dept, optional
-// roster_date) and answers the summary of guanai import roster.
+// roster_date) and answers the summary of guanai import roster (workflow.Imports.Roster, the
+// same code): the rows are matched and written as they are read.
 func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d, err := department(q.Get("dept"))
@@ -129,113 +102,29 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 		}
 		date = dd
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(w, r, &Error{Code: "too_large", Message: "文件过大：一次最多上传 64 MB，请分成几个文件导入"})
-			return
-		}
-		s.fail(w, r, &Error{Code: "bad_request", Message: "请以 multipart/form-data 上传文件（字段名 file）"})
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	f, fh, err := r.FormFile("file")
+	up, err := s.upload(w, r, "请选择要导入的"+d.Label+"名册文件（.xlsx 或 .csv）")
 	if err != nil {
-		s.fail(w, r, &Error{Code: "bad_request", Message: "请选择要导入的" + d.Label + "名册文件（.xlsx 或 .csv）"})
-		return
-	}
-	defer f.Close()
-	name := filepath.Base(fh.Filename)
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fh.Size)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	ra, cnt := counter(r, f, fh.Size)
-	rd, err := roster.NewReader(ra, fh.Size, name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions})
+	defer up.close()
+	rd, err := roster.NewReader(up.ra, up.size, up.name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions})
 	if err != nil {
 		s.fail(w, r, sheetError(err))
 		return
 	}
 	defer rd.Close()
-	cnt.reset()
-	// With ?progress=1 the answer is streamed (progress.go): "read" while the rows are read,
-	// "match" while the store matches and writes them.
-	p := newProgress(w, r, cnt)
-	p.begin(phaseRead, 0)
-	out := rosterSummaryJSON{File: name, Department: d.Code, Errors: []sheet.Problem{}, Warnings: append([]sheet.Problem{}, rd.Warnings()...)}
-	var rows []store.RosterRow
-	bad := map[int]roster.Row{}
-	for {
-		row, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			s.answer(w, r, p, nil, sheetError(err))
-			return
-		}
-		if ws := row.Warnings(); len(ws) > 0 && len(out.Warnings) < 1000 {
-			out.Warnings = append(out.Warnings, ws...)
-		}
-		if !row.Issues.Valid() {
-			bad[row.Number] = row
-		}
-		rows = append(rows, store.RosterRow{Row: row.Number, Record: row.Record, Issues: row.Issues, Cells: row.Cells})
-		p.step(len(rows))
-	}
-	p.begin(phaseMatch, len(rows))
+	up.counter.reset()
+	// With ?progress=1 the answer is streamed (progress.go): the rows read, matched and
+	// written, and a heartbeat while the registry's index is built.
+	p := newProgress(w, r, up.counter)
 	stop := p.heartbeat()
-	res, outcomes, err := s.Rosters.ImportRoster(r.Context(), actor(r), store.RosterOptions{Department: d.Code, Roster: name, RosterDate: date,
-		FileSHA256: hex.EncodeToString(h.Sum(nil)), Headers: rd.Header()}, rows)
+	out, err := s.Imports.Roster(r.Context(), rd, workflow.RosterInput{File: up.name, SHA256: up.sha256, Department: d, RosterDate: date}, p)
 	stop()
-	if err != nil {
-		s.answer(w, r, p, nil, err)
-		return
+	if err == nil && out.Rejected > 0 {
+		out.RejectsURL = "/api/v1/rosters/" + out.Batch + "/rejects"
 	}
-	for _, o := range outcomes {
-		if len(out.Errors) >= 1000 {
-			break
-		}
-		switch o.Outcome {
-		case store.RosterRejected:
-			out.Errors = append(out.Errors, bad[o.Row].Errors()...)
-		case store.RosterFailed:
-			for _, e := range o.Errors {
-				out.Errors = append(out.Errors, sheet.Problem{Row: o.Row, Field: e.Field, Code: e.Code, Message: e.Message})
-			}
-		}
-	}
-	out.Rows, out.Imported, out.Updated, out.Unchanged, out.Rejected, out.Batch = res.Rows, res.Imported, res.Updated, res.Unchanged, res.Rejected, res.Batch
-	out.Review, out.Unmatched, out.Failed, out.Leads, out.Discrepancies = res.Review, res.Unmatched, res.Failed, res.Leads, res.Discrepancies
-	out.Verification = res.Verification
-	if v := res.Verification; v != nil {
-		// Tokens that could not be used are warnings of their rows like any other.
-		for _, w := range v.Warnings {
-			out.Warnings = append(out.Warnings, sheet.Problem{Row: w.Row, Column: "核查编号", Code: w.Code, Message: w.Message})
-		}
-	}
-	if res.Rejected > 0 {
-		out.Rejects = "/api/v1/rosters/" + res.Batch + "/rejects"
-	}
-	s.answer(w, r, p, out, nil)
-}
-
-type rosterBatchJSON struct {
-	Batch      string `json:"batch"`
-	Department string `json:"department"`
-	Roster     string `json:"roster"`
-	RosterDate string `json:"roster_date,omitempty"`
-	Status     string `json:"status"`
-	Actor      string `json:"actor"`
-	StartedAt  string `json:"started_at"`
-	Rows       int    `json:"rows"`
-	Imported   int    `json:"imported"`
-	Updated    int    `json:"updated"`
-	Unchanged  int    `json:"unchanged"`
-	Rejected   int    `json:"rejected"`
-	Unmatched  int    `json:"unmatched"`
+	s.answer(w, r, p, out, sheetError(err))
 }
 
 func (s *Server) listRosterBatches(w http.ResponseWriter, r *http.Request) {
@@ -254,35 +143,15 @@ func (s *Server) listRosterBatches(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]rosterBatchJSON, 0, len(bs))
-	for _, b := range bs {
-		j := rosterBatchJSON{Batch: b.UID, Department: b.Department, Roster: b.Roster, Status: b.Status, Actor: b.Actor,
-			StartedAt: b.Started.In(chinaTime).Format("2006-01-02 15:04:05"), Rows: b.Result.Rows, Imported: b.Result.Imported,
-			Updated: b.Result.Updated, Unchanged: b.Result.Unchanged, Rejected: b.Result.Rejected, Unmatched: b.Result.Unmatched}
-		if b.RosterDate != 0 {
-			j.RosterDate = b.RosterDate.String()
-		}
-		out = append(out, j)
+	out := make([]workflow.BatchView, 0, len(bs))
+	for i := range bs {
+		out = append(out, workflow.ViewBatch(&bs[i]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
 func (s *Server) rosterRejects(w http.ResponseWriter, r *http.Request) {
-	uid := r.PathValue("batch")
-	b, err := s.Rosters.ImportBatch(r.Context(), uid)
-	if err == nil && b.Kind != store.ImportRoster {
-		err = &Error{Code: "not_found", Message: "没有编号为 " + uid + " 的名册导入批次"}
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rejected, err := s.Rosters.RosterRejects(r.Context(), uid)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeRejects(w, r, uid, b.Roster, "名册", b.Headers, rejected)
+	s.writeRejects(w, r, r.PathValue("batch"), store.ImportRoster)
 }
 
 func (s *Server) rosterTemplate(w http.ResponseWriter, r *http.Request) {
@@ -302,88 +171,6 @@ func (s *Server) rosterTemplate(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// personView is a person as a list shows it: the name and numbers masked.
-type personView struct {
-	Name            string `json:"name"`
-	Sex             string `json:"sex,omitempty"`
-	BirthDate       string `json:"birth_date,omitempty"`
-	IDNumber        string `json:"id_number,omitempty"`
-	ResidenceRegion string `json:"residence_region,omitempty"`
-	HukouRegion     string `json:"hukou_region,omitempty"`
-	FatherName      string `json:"father_name,omitempty"`
-	MotherName      string `json:"mother_name,omitempty"`
-}
-
-// shown is how a list shows a person's name and numbers: masked, or in full where the task
-// needs them (a reviewer comparing a pair, audited).
-type shown bool
-
-const (
-	masked shown = false
-	inFull shown = true
-)
-
-func (f shown) name(n string) string {
-	if f {
-		return n
-	}
-	return child.MaskName(n)
-}
-
-func (f shown) id(n string) string {
-	if f {
-		return n
-	}
-	return idcard.Mask(n)
-}
-
-func rosterPerson(r *roster.Record, f shown) personView {
-	p := personView{Name: f.name(r.Name), Sex: r.Sex, IDNumber: f.id(r.IDNumber), ResidenceRegion: r.ResidenceCode(), HukouRegion: r.HukouCode(),
-		FatherName: f.name(r.FatherName), MotherName: f.name(r.MotherName)}
-	if r.BirthDate != 0 {
-		p.BirthDate = r.BirthDate.String()
-	}
-	return p
-}
-
-func childPerson(r *child.Record, f shown) personView {
-	p := personView{Name: f.name(r.Name), Sex: r.Sex, IDNumber: f.id(r.IDNumber), ResidenceRegion: r.ResidenceAddr.Region(), HukouRegion: r.HukouAddress.Region()}
-	if r.Father != nil {
-		p.FatherName = f.name(r.Father.Name)
-	}
-	if r.Mother != nil {
-		p.MotherName = f.name(r.Mother.Name)
-	}
-	if r.BirthDate != 0 {
-		p.BirthDate = r.BirthDate.String()
-	}
-	return p
-}
-
-type fieldWeightJSON struct {
-	Field         string  `json:"field"`
-	Level         string  `json:"level"`
-	Weight        float64 `json:"weight"`
-	SiblingWeight float64 `json:"sibling_weight"`
-}
-
-type reviewPairJSON struct {
-	ID         int64             `json:"id"`
-	Department string            `json:"department"`
-	Batch      string            `json:"batch"`
-	Roster     string            `json:"roster"`
-	Row        int               `json:"row"`
-	Score      float64           `json:"score"`
-	Method     string            `json:"method"`
-	Review     string            `json:"review"`
-	RosterRow  personView        `json:"roster_row"`
-	Candidate  personView        `json:"candidate"`
-	ChildUID   string            `json:"child_uid"`
-	Agreement  map[string]string `json:"agreement"`
-	Fields     []fieldWeightJSON `json:"fields"`
-	Full       bool              `json:"full"` // names and numbers in full (the reading is audited)
-}
-
 // listRosterReviews lists the pairs of the clerical-review band, side by side, masked; pairs
 // whose candidate lies outside the user's jurisdiction are left out.
 func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
@@ -399,25 +186,19 @@ func (s *Server) listRosterReviews(w http.ResponseWriter, r *http.Request) {
 	}
 	// Whether two records are one child is decided on the names and numbers themselves: a user who
 	// may reveal them sees both sides in full (and the reading is audited); others see them masked.
-	show := masked
-	if pr := auth.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
-		show = inFull
+	show := workflow.Masked
+	if auth.PrincipalFrom(r.Context()).Can(auth.PermChildrenReveal) {
+		show = workflow.InFull
 	}
-	out := make([]reviewPairJSON, 0, len(ps))
+	out := make([]workflow.PairView, 0, len(ps))
 	var ids []int64
 	var uids []string
-	for _, p := range ps {
-		if p.Candidate == nil {
+	for i := range ps {
+		if ps[i].Candidate == nil {
 			continue
 		}
-		ids, uids = append(ids, p.ID), append(uids, p.Candidate.UID)
-		j := reviewPairJSON{ID: p.ID, Department: p.Department, Batch: p.Batch, Roster: p.Roster, Row: p.Row, Score: p.Score, Method: p.Method,
-			Review: p.Review, RosterRow: rosterPerson(&p.Record, show), Candidate: childPerson(&p.Candidate.Record, show), ChildUID: p.Candidate.UID,
-			Agreement: p.Agreement, Fields: []fieldWeightJSON{}, Full: bool(show)}
-		for _, f := range p.Fields {
-			j.Fields = append(j.Fields, fieldWeightJSON{f.Field, f.Level, f.Weight, f.SiblingWeight})
-		}
-		out = append(out, j)
+		ids, uids = append(ids, ps[i].ID), append(uids, ps[i].Candidate.UID)
+		out = append(out, workflow.ViewPair(&ps[i], show))
 	}
 	total, err := s.Rosters.RosterReviewCount(r.Context(), rq)
 	if err != nil {
@@ -500,9 +281,9 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		out := make([]map[string]any, 0, len(reps))
+		out := make([]workflow.DiscrepancyView, 0, len(reps))
 		for i := range reps {
-			out = append(out, reps[i].View(false))
+			out = append(out, workflow.ViewDiscrepancies(&reps[i], workflow.Masked))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": out})
 		return
@@ -516,8 +297,8 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 	// A contradiction on a sensitive item (the school's name, a certificate number) is checked on
 	// the two values themselves: a user who may reveal sees them in full, and the reading is
 	// audited; names and ID numbers stay masked.
-	show := masked
-	if pr := auth.PrincipalFrom(r.Context()); pr == nil || pr.Can(auth.PermChildrenReveal) {
+	show := workflow.Masked
+	if auth.PrincipalFrom(r.Context()).Can(auth.PermChildrenReveal) {
 		var shownItems []string
 		for _, it := range rep.Items {
 			if it.UID != "" && store.Sensitive(it.Field) {
@@ -529,10 +310,10 @@ func (s *Server) listDiscrepancies(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
-			show = inFull
+			show = workflow.InFull
 		}
 	}
-	writeJSON(w, http.StatusOK, rep.View(bool(show)))
+	writeJSON(w, http.StatusOK, workflow.ViewDiscrepancies(&rep, show))
 }
 
 func (s *Server) resolveDiscrepancy(w http.ResponseWriter, r *http.Request) {
@@ -551,37 +332,6 @@ func (s *Server) resolveDiscrepancy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"uid": uid, "status": "resolved"})
 }
 
-type leadJSON struct {
-	UID        string     `json:"uid"`
-	Department string     `json:"department"`
-	Batch      string     `json:"batch"`
-	Row        int        `json:"row"`
-	Region     string     `json:"region_code"`
-	Reasons    []string   `json:"reasons"`
-	ReasonText []string   `json:"reason_text"`
-	Person     personView `json:"person"`
-	Status     string     `json:"status"`
-	Outcome    string     `json:"outcome,omitempty"`
-	OutcomeTxt string     `json:"outcome_label,omitempty"`
-	ChildUID   string     `json:"child_uid,omitempty"`
-	CreatedAt  string     `json:"created_at"`
-}
-
-func toLead(l *store.Lead) leadJSON {
-	j := leadJSON{UID: l.UID, Department: l.Department, Batch: l.Batch, Row: l.Row, Region: l.RegionCode, Reasons: l.Reasons, ReasonText: []string{},
-		Person: rosterPerson(&l.Record, masked), Status: l.Status, Outcome: l.Outcome, ChildUID: l.Child, CreatedAt: l.Created.In(chinaTime).Format("2006-01-02 15:04:05")}
-	if j.Reasons == nil {
-		j.Reasons = []string{}
-	}
-	for _, c := range l.Reasons {
-		j.ReasonText = append(j.ReasonText, roster.LeadReasonLabel(c))
-	}
-	if l.Outcome != "" {
-		j.OutcomeTxt = store.LeadOutcomeLabel(l.Outcome)
-	}
-	return j
-}
-
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 	lq, err := leadQuery(r.Context(), r.URL.Query())
 	if err != nil {
@@ -593,9 +343,9 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]leadJSON, 0, len(ls))
+	out := make([]workflow.LeadView, 0, len(ls))
 	for i := range ls {
-		out = append(out, toLead(&ls[i]))
+		out = append(out, workflow.ViewLead(&ls[i]))
 	}
 	total, err := s.Rosters.LeadCount(r.Context(), lq)
 	if err != nil {
@@ -633,5 +383,5 @@ func (s *Server) leadOutcome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toLead(l))
+	writeJSON(w, http.StatusOK, workflow.ViewLead(l))
 }

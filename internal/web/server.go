@@ -16,6 +16,7 @@ import (
 	"guanai/internal/region"
 	"guanai/internal/rules"
 	"guanai/internal/stats"
+	"guanai/internal/workflow"
 )
 
 // Pinger reports whether the database answers; /healthz uses it.
@@ -31,7 +32,7 @@ type Server struct {
 	// Children keeps the children's records (registration, search, history, reveal).
 	Children Registry
 	// Imports takes files of registration forms.
-	Imports Importer
+	Imports *workflow.Imports
 	// Rosters keeps department rosters, their review, discrepancies, leads and verification
 	// lists.
 	Rosters RosterStore

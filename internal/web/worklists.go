@@ -15,6 +15,7 @@ import (
 	"guanai/internal/roster"
 	"guanai/internal/sheet"
 	"guanai/internal/store"
+	"guanai/internal/workflow"
 )
 
 // Work lists (issue 6 part 8): the review queue counted and accepted in bulk, discrepancies and
@@ -284,7 +285,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			for i := range ls {
-				j := toLead(&ls[i])
+				j := workflow.ViewLead(&ls[i])
 				dept := ""
 				if d, ok := roster.Lookup(j.Department); ok {
 					dept = d.Label
@@ -293,7 +294,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 				p := j.Person
 				if !yield([]string{j.UID, p.Name, child.Sex.Label(p.Sex), p.BirthDate, p.IDNumber, s.placeName(j.Region), s.placeName(p.ResidenceRegion),
 					s.placeName(p.HukouRegion), p.FatherName, p.MotherName, strings.Join(j.ReasonText, "；"), dept, strconv.Itoa(j.Row), j.CreatedAt,
-					status, j.OutcomeTxt, j.ChildUID}) {
+					status, j.OutcomeLabel, j.ChildUID}) {
 					return
 				}
 				n++
@@ -316,5 +317,5 @@ func (s *Server) leadDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"lead": toLead(l), "record": rec})
+	writeJSON(w, http.StatusOK, map[string]any{"lead": workflow.ViewLead(l), "record": rec})
 }

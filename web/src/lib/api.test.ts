@@ -59,7 +59,9 @@ describe('readLines', () => {
 describe('describeProgress', () => {
   it('names each phase', () => {
     expect(describeProgress({ phase: 'read', rows: 1500, percent: 37 })).toBe('正在读取和校验… 已处理 1500 行（37%）')
-    expect(describeProgress({ phase: 'match', rows: 1500 })).toBe('正在与登记信息比对…')
+    expect(describeProgress({ phase: 'match', rows: 1500 })).toBe('正在读取并与登记信息比对… 已处理 1500 行')
+    expect(describeProgress({ phase: 'match', rows: 1500, percent: 40 })).toBe('正在读取并与登记信息比对… 已处理 1500 行（40%）')
+    expect(describeProgress({ phase: 'match', rows: 0 })).toBe('正在准备与登记信息比对…')
     expect(describeProgress({ phase: 'write', rows: 1500, percent: 99 })).toBe('正在写入…')
   })
 })

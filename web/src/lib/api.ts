@@ -184,7 +184,10 @@ function eventOf(line: string): StreamEvent {
 export function describeProgress(p: ServerProgress): string {
   switch (p.phase) {
     case 'match':
-      return '正在与登记信息比对…'
+      // A roster is read, matched with the registry and written row by row.
+      return p.rows > 0
+        ? `正在读取并与登记信息比对… 已处理 ${p.rows} 行${p.percent !== undefined ? `（${p.percent}%）` : ''}`
+        : '正在准备与登记信息比对…'
     case 'write':
       return '正在写入…'
     default:
