@@ -22,6 +22,13 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// WriteProber is a database that can show it still takes writes (store.Store.ProbeWrite):
+// /healthz probes it when DB is one, so that a full disk or a read-only file is not reported
+// healthy because reads still work.
+type WriteProber interface {
+	ProbeWrite(ctx context.Context) error
+}
+
 // Server holds what the handlers need.
 type Server struct {
 	DB       Pinger
@@ -228,6 +235,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		if err := s.DB.Ping(ctx); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "数据库无法连接"})
 			return
+		}
+		if p, ok := s.DB.(WriteProber); ok {
+			if err := p.ProbeWrite(ctx); err != nil {
+				if s.Log != nil {
+					s.Log.Error("health check: the database takes no writes", "err", err)
+				}
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "数据库无法写入"})
+				return
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
