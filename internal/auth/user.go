@@ -139,6 +139,8 @@ type Policy struct {
 	LockFor     time.Duration
 	// IdleTimeout ends a session that has not been used for that long.
 	IdleTimeout time.Duration
+	// SessionLifetime ends a session that long after it began, however busy it is.
+	SessionLifetime time.Duration
 	// MFAAboveVillage requires a second factor for every account whose org unit is above the
 	// village level (a township, district, city …).
 	MFAAboveVillage bool
@@ -147,7 +149,7 @@ type Policy struct {
 // DefaultPolicy is the policy of 等保2.0 level 3 as the issue states it.
 func DefaultPolicy() Policy {
 	return Policy{MinLength: 8, MinClasses: 3, MaxAge: 90 * 24 * time.Hour, History: 5, MaxFailures: 5,
-		LockFor: 30 * time.Minute, IdleTimeout: 30 * time.Minute, MFAAboveVillage: true}
+		LockFor: 30 * time.Minute, IdleTimeout: 30 * time.Minute, SessionLifetime: 12 * time.Hour, MFAAboveVillage: true}
 }
 
 // MFARequired reports whether the user must use a second factor.

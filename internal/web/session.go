@@ -139,7 +139,8 @@ func (s *Server) mustChangePassword(u *auth.User) bool {
 var errUnauthenticated = &Error{Code: "unauthenticated", Message: "请先登录"}
 
 // authenticate finds the request's session: the cookie's token, a session that has not been
-// idle too long, an account that is not disabled. An idle session is ended (and audited).
+// idle too long nor lived past its lifetime, an account that is not disabled. Such a session is
+// ended (and audited as a logout with the reason idle, expired or disabled).
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*current, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > 100 || s.Accounts == nil {
@@ -154,11 +155,16 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*current, e
 		return nil, err
 	}
 	now := s.Now()
-	if sess.Idle(now, s.Policy.IdleTimeout) || u.Disabled {
-		reason := "idle"
-		if u.Disabled {
-			reason = "disabled"
-		}
+	reason := ""
+	switch {
+	case u.Disabled:
+		reason = "disabled"
+	case sess.Idle(now, s.Policy.IdleTimeout):
+		reason = "idle"
+	case sess.Expired(now, s.Policy.SessionLifetime):
+		reason = "expired"
+	}
+	if reason != "" {
 		ctx = store.WithPrincipal(ctx, u.Principal())
 		if err := s.Accounts.EndSession(ctx, hash, store.Event{Action: audit.Logout, Object: "user:" + u.Username,
 			Detail: map[string]any{"reason": reason}}); err != nil {
