@@ -64,6 +64,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError{"--tls-cert 与 --tls-key 须同时给出"}
 	}
+	// Plain HTTP is only for the leg behind a TLS-terminating proxy (docs/security.md).
+	if *insecureHTTP && !*behindProxy {
+		return usageError{"--insecure-http 只能与 --behind-proxy 一起使用（服务前置 HTTPS 反向代理时）；直接对外提供服务请用 --tls-cert、--tls-key 启用 HTTPS"}
+	}
 	// Passwords and session cookies never cross a network in clear: a non-loopback address
 	// needs TLS, or --insecure-http when a TLS-terminating proxy sits in front (docs/security.md).
 	host, _, err := net.SplitHostPort(c.Addr)
