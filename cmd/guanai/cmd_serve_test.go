@@ -242,3 +242,31 @@ func TestServeInsecureHTTPNeedsProxy(t *testing.T) {
 		})
 	}
 }
+
+// TestServeTrustedProxyFlag: --trusted-proxy takes networks and needs --behind-proxy. The
+// database cannot be opened, so that accepted flags stop at once (exit 1).
+func TestServeTrustedProxyFlag(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite://" + filepath.Join(file, "g.db")
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		message string
+	}{
+		{name: "without --behind-proxy", args: []string{"--trusted-proxy", "10.0.0.0/8"}, code: 2, message: "--trusted-proxy 须与 --behind-proxy 一起使用"},
+		{name: "not a network", args: []string{"--behind-proxy", "--trusted-proxy", "10.0.0/8"}, code: 2, message: "不是网段"},
+		{name: "networks and an address", args: []string{"--behind-proxy", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "fd00::1"}, code: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := run(t, nil, append([]string{"serve", "--db", db}, tt.args...)...)
+			if code != tt.code || !strings.Contains(string(stderr), tt.message) {
+				t.Errorf("got exit %d, want %d %q: %s", code, tt.code, tt.message, stderr)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"guanai/internal/auth"
@@ -45,8 +46,12 @@ type Server struct {
 	// SecureCookies marks the session cookie Secure even when the request did not come over
 	// TLS itself (a TLS-terminating proxy in front).
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy).
+	// TrustProxy says the server is behind reverse proxies: the client address is taken from
+	// X-Forwarded-For when the immediate peer is one of TrustedProxies (clientAddr).
 	TrustProxy bool
+	// TrustedProxies are the networks of the reverse proxies; empty means a proxy on the same
+	// machine (127.0.0.1 and ::1).
+	TrustedProxies []netip.Prefix
 	// Exports handles record-level export requests; without it the routes are absent.
 	Exports Exports
 

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -47,24 +46,6 @@ type current struct {
 func currentOf(ctx context.Context) *current {
 	c, _ := ctx.Value(sessionKey{}).(*current)
 	return c
-}
-
-// clientAddr is the client's address for rate limiting and the audit trail. Behind a reverse
-// proxy, set Server.TrustProxy so that X-Forwarded-For's first address is used.
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			ip, _, _ := strings.Cut(f, ",")
-			if ip = strings.TrimSpace(ip); net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func unsafeMethod(m string) bool {
