@@ -123,6 +123,7 @@ func (e *testEnv) login(t *testing.T, u testUser) *client {
 	}
 	b, _ := json.Marshal(body)
 	req := httptest.NewRequest("POST", "/api/v1/session", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	if rec.Code != 200 {
@@ -152,8 +153,12 @@ func (e *testEnv) login(t *testing.T, u testUser) *client {
 }
 
 // raw sends a request with the session (and the CSRF token when csrf) and returns the recorder.
+// A body is JSON unless the header says otherwise.
 func (c *client) raw(method, path, body string, csrf bool, header ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if c != nil && c.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
 	}

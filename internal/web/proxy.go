@@ -88,3 +88,63 @@ func parseHop(s string) (netip.Addr, bool) {
 	}
 	return netip.Addr{}, false
 }
+
+// ownOrigin is the server's origin as the request names it (scheme://host): HTTPS when the
+// request came over TLS; through a trusted proxy, the scheme and host the proxy forwards
+// (X-Forwarded-Proto, X-Forwarded-Host, the right-most value each, which the nearest proxy set),
+// and HTTPS when the proxy does not say, --behind-proxy being for HTTPS proxies.
+func (s *Server) ownOrigin(r *http.Request) string {
+	scheme, host := "http", r.Host
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if s.fromTrustedProxy(r) {
+		scheme = "https"
+		if p := lastValue(r.Header.Values("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := lastValue(r.Header.Values("X-Forwarded-Host")); h != "" {
+			host = h
+		}
+	}
+	return normalOrigin(scheme + "://" + host)
+}
+
+// lastValue is the right-most entry of a comma-separated header, lower case.
+func lastValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	v := values[len(values)-1]
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return strings.ToLower(strings.TrimSpace(v))
+}
+
+// normalOrigin writes an origin in one form: lower case, without the scheme's default port;
+// "" when it is not scheme://host[:port].
+func normalOrigin(o string) string {
+	o = strings.ToLower(strings.TrimSpace(o))
+	scheme, host, ok := strings.Cut(o, "://")
+	if !ok || host == "" || strings.ContainsAny(host, "/?#@ ") || (scheme != "http" && scheme != "https") {
+		return ""
+	}
+	switch {
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		host = strings.TrimSuffix(host, ":80")
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		host = strings.TrimSuffix(host, ":443")
+	}
+	return scheme + "://" + host
+}
+
+// sameOrigin reports whether the request's Origin, when it sends one, is the server's own.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	got := normalOrigin(o)
+	return got != "" && got == s.ownOrigin(r)
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -211,7 +212,17 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // login is POST /api/v1/session: password, then the second factor when the account has one.
+// The request must be JSON and, when the browser names its origin, come from the server's own
+// pages: a form or a text/plain fetch on another site cannot sign a browser in (login CSRF).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		s.fail(w, r, &Error{Code: "csrf", Message: "登录请求须为 JSON（Content-Type: application/json）"})
+		return
+	}
+	if !s.sameOrigin(r) {
+		s.fail(w, r, &Error{Code: "csrf", Message: "登录请求来自其他网站，已拒绝；请在本系统的登录页登录"})
+		return
+	}
 	var req struct {
 		Username     string `json:"username"`
 		Password     string `json:"password"`
