@@ -56,6 +56,7 @@ type Server struct {
 	Exports Exports
 
 	mux        *http.ServeMux
+	handler    http.Handler // mux behind securityHeaders
 	patterns   []string
 	loginLimit *auth.Limiter
 }
@@ -76,8 +77,9 @@ func (s *Server) Handler() http.Handler {
 		s.loginLimit = &auth.Limiter{Burst: 10, Every: 6 * time.Second, Now: s.Now}
 		s.mux = http.NewServeMux()
 		s.routes()
+		s.handler = s.securityHeaders(s.mux)
 	}
-	return s.mux
+	return s.handler
 }
 
 // handle registers a route behind the checks of its entry in the access table (access.go) and

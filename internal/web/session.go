@@ -60,9 +60,6 @@ func unsafeMethod(m string) bool {
 func (s *Server) guard(pattern string, h http.HandlerFunc) http.HandlerFunc {
 	a, listed := access[pattern]
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Referrer-Policy", "same-origin")
 		if !listed {
 			s.fail(w, r, &Error{Code: "forbidden", Message: "接口 " + pattern + " 尚未登记访问权限"})
 			return
