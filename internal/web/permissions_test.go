@@ -41,7 +41,7 @@ type matrixRow struct {
 var matrix = map[string]matrixRow{
 	"GET /healthz":                      {Path: "/healthz", Roles: "*", Want: 200, Public: true},
 	"GET /api/v1/openapi.json":          {Path: "/api/v1/openapi.json", Roles: "*", Want: 200, Public: true},
-	"POST /api/v1/session":              {Path: "/api/v1/session", Body: `{"username":"nobody","password":"x"}`, Roles: "*", Want: 401, Public: true},
+	"POST /api/v1/session":              {Path: "/api/v1/session", Body: `{"username":"nobody-{uid}","password":"x"}`, Roles: "*", Want: 401, Public: true}, // a name per request: one address gets five tries at a name
 	"GET /api/v1/session":               {Path: "/api/v1/session", Roles: "*", Want: 200, Public: true, AnonWant: 401},
 	"DELETE /api/v1/session":            {Path: "/api/v1/session", Roles: "*", Want: 204, Fresh: true},
 	"POST /api/v1/session/password":     {Path: "/api/v1/session/password", Body: `{"old_password":"wrong","new_password":"x"}`, Roles: "*", Want: 422},

@@ -55,10 +55,10 @@ type Server struct {
 	// Exports handles record-level export requests; without it the routes are absent.
 	Exports Exports
 
-	mux        *http.ServeMux
-	handler    http.Handler // mux behind securityHeaders
-	patterns   []string
-	loginLimit *auth.Limiter
+	mux      *http.ServeMux
+	handler  http.Handler // mux behind securityHeaders
+	patterns []string
+	throttle *loginThrottle
 }
 
 // chinaTime is China Standard Time: "today" is a date in Wuhai.
@@ -73,8 +73,7 @@ func (s *Server) Handler() http.Handler {
 		if s.Policy.MinLength == 0 {
 			s.Policy = auth.DefaultPolicy()
 		}
-		// Ten attempts at once per client address and per user name, then one every six seconds.
-		s.loginLimit = &auth.Limiter{Burst: 10, Every: 6 * time.Second, Now: s.Now}
+		s.throttle = newLoginThrottle(s.Now)
 		s.mux = http.NewServeMux()
 		s.routes()
 		s.handler = s.securityHeaders(s.mux)

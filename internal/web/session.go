@@ -233,23 +233,36 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	addr := s.clientAddr(r)
 	req.Username = strings.TrimSpace(req.Username)
-	if !s.loginLimit.Allow("ip:"+addr) || !s.loginLimit.Allow("user:"+strings.ToLower(req.Username)) {
+	name := strings.ToLower(req.Username)
+	at := s.throttle.begin(name, addr)
+	if at == nil {
 		s.fail(w, r, &Error{Code: "rate_limited", Message: "登录尝试过于频繁，请稍后再试"})
 		return
 	}
+	// An attempt that ends otherwise (a database error) is not counted as a failure.
+	defer at.end(false)
+	// Unknown, disabled and held accounts get the answer of a wrong password, after the time of
+	// a password check: none of them tells that the name exists.
 	badCredentials := &Error{Code: "bad_credentials", Message: "用户名或密码错误"}
+	refuse := func(object string, detail map[string]any) {
+		auth.CheckNoUser(req.Password)
+		if at.end(true) {
+			detail["address_throttled"] = true
+		}
+		if err := s.Accounts.Audit(ctx, audit.LoginFailure, object, detail); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, badCredentials)
+	}
 	if s.Accounts == nil || req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > 1024 {
+		at.end(true)
 		s.fail(w, r, badCredentials)
 		return
 	}
 	u, err := s.Accounts.UserByName(ctx, req.Username)
 	if store.ErrorCode(err) == store.CodeNotFound {
-		auth.CheckNoUser(req.Password)
-		if err := s.Accounts.Audit(ctx, audit.LoginFailure, "", map[string]any{"reason": "unknown_user"}); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.fail(w, r, badCredentials)
+		refuse("", map[string]any{"reason": "unknown_user"})
 		return
 	}
 	if err != nil {
@@ -259,34 +272,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	ctx = store.WithPrincipal(ctx, u.Principal())
 	object := "user:" + u.Username
-	if u.Locked(now) {
-		s.fail(w, r, s.lockedError(u))
+	if u.Disabled {
+		refuse(object, map[string]any{"reason": "disabled"})
 		return
 	}
-	// failure counts a failed attempt, locks the account at the limit and answers.
+	// A held account (failures in a row, from anywhere) is not tried from an address it has not
+	// signed in from lately; its owner's usual addresses go on as usual.
+	if u.Locked(now) && !s.throttle.known.has(name, addr) {
+		refuse(object, map[string]any{"reason": "locked", "locked_until": u.LockedUntil.UTC().Format(time.RFC3339)})
+		return
+	}
+	// failure counts a failed attempt, holds the account back once there are enough in a row,
+	// records both in the audit trail and answers.
 	failure := func(reason string, answer *Error) {
 		u.FailedLogins++
 		detail := map[string]any{"reason": reason, "failures": u.FailedLogins}
-		if u.FailedLogins >= s.Policy.MaxFailures {
-			u.LockedUntil = now.Add(s.Policy.LockFor)
-			u.FailedLogins = 0
+		if hold := s.Policy.HoldFor(u.FailedLogins); hold > 0 {
+			u.LockedUntil = now.Add(hold)
 			detail["locked_until"] = u.LockedUntil.UTC().Format(time.RFC3339)
-			answer = s.lockedError(u)
+		}
+		if at.end(true) {
+			detail["address_throttled"] = true
 		}
 		if err := s.Accounts.UpdateUser(ctx, u, store.Event{Action: audit.LoginFailure, Object: object, Detail: detail}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.fail(w, r, answer)
-	}
-	if u.Disabled {
-		auth.CheckNoUser(req.Password)
-		if err := s.Accounts.Audit(ctx, audit.LoginFailure, object, map[string]any{"reason": "disabled"}); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.fail(w, r, badCredentials)
-		return
 	}
 	if !auth.CheckPassword(u.PasswordHash, req.Password) {
 		failure("password", badCredentials)
@@ -334,9 +346,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A successful sign-in does not count against the address or the account: the limits are
-	// for failures.
-	s.loginLimit.Refund("ip:" + addr)
-	s.loginLimit.Refund("user:" + strings.ToLower(req.Username))
+	// for failures. The address is now one the account signs in from.
+	at.end(false)
+	s.throttle.known.add(name, addr)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil || s.SecureCookies})
 	writeJSON(w, http.StatusOK, s.sessionJSON(&current{sess: sess, user: u}))
@@ -348,10 +360,6 @@ func (s *Server) reload(ctx context.Context, u **auth.User) {
 	if fresh, err := s.Accounts.UserByName(ctx, (*u).Username); err == nil {
 		*u = fresh
 	}
-}
-
-func (s *Server) lockedError(u *auth.User) *Error {
-	return &Error{Code: "locked", Message: "连续登录失败次数过多，账号已锁定至 " + u.LockedUntil.In(chinaTime).Format("15:04") + "，请稍后再试或联系系统管理员解锁"}
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
