@@ -430,7 +430,11 @@ func TestTOTPEnrolmentAndRecovery(t *testing.T) {
 	if status, out := c.do(t, "GET", "/api/v1/children", ""); status != 403 || errCode(out) != "mfa_setup_required" {
 		t.Fatalf("before enrolment: %d %v", status, out)
 	}
-	status, out := c.do(t, "POST", "/api/v1/session/totp", "")
+	// The forced set-up needs the password too.
+	if status, out := c.do(t, "POST", "/api/v1/session/totp", ""); status != 422 {
+		t.Errorf("begin without the password: %d %v", status, out)
+	}
+	status, out := c.do(t, "POST", "/api/v1/session/totp", `{"password":`+mustJSON(pw)+`}`)
 	if status != 200 || !strings.HasPrefix(out["otpauth_url"].(string), "otpauth://totp/") {
 		t.Fatalf("begin: %d %v", status, out)
 	}

@@ -415,21 +415,100 @@ func fieldError(field, code, msg string) *Error {
 	return &Error{Code: "invalid", Message: msg, Fields: []child.Issue{{Field: field, Code: code, Message: msg}}}
 }
 
+// beginTOTP is POST /api/v1/session/totp: a new TOTP secret, pending until confirmed. It needs
+// the account's password, and on an account that has a second factor already also a current
+// TOTP code or a recovery code: a session alone (a browser left open, a stolen cookie) cannot
+// move the second factor to another phone. Wrong answers count against the sign-in limit of the
+// account and address, and are audited.
 func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request) {
-	u := currentOf(r.Context()).user
+	var req struct {
+		Password     string `json:"password"`
+		TOTP         string `json:"totp"`
+		RecoveryCode string `json:"recovery_code"`
+	}
+	if r.ContentLength != 0 {
+		if err := readJSON(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	ctx := r.Context()
+	u := currentOf(ctx).user
+	object := "user:" + u.Username
+	reEnrol := u.MFAEnrolled
+	if req.Password == "" {
+		s.fail(w, r, fieldError("password", "required", "请输入当前密码"))
+		return
+	}
+	if reEnrol && strings.TrimSpace(req.TOTP) == "" && strings.TrimSpace(req.RecoveryCode) == "" {
+		s.fail(w, r, fieldError("totp", "required", "已启用动态口令的账号重新设置时，须输入验证器上的当前口令（或一个恢复码）"))
+		return
+	}
+	at := s.throttle.reauth(strings.ToLower(u.Username), s.clientAddr(r))
+	if at == nil {
+		s.fail(w, r, &Error{Code: "rate_limited", Message: "尝试过于频繁，请稍后再试"})
+		return
+	}
+	defer at.end(false)
+	refuse := func(reason string, answer *Error) {
+		at.end(true)
+		if err := s.Accounts.Audit(ctx, audit.MFAEnrol, object, map[string]any{"step": "begin", "re_enrol": reEnrol, "refused": reason}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, answer)
+	}
+	if !auth.CheckPassword(u.PasswordHash, req.Password) {
+		refuse("password", fieldError("password", "wrong", "密码不正确"))
+		return
+	}
+	method := "password"
+	if reEnrol {
+		badTOTP := fieldError("totp", "bad_totp", "动态口令不正确或已使用过，请输入验证器上的最新口令")
+		badCode := fieldError("recovery_code", "bad_totp", "恢复码不正确或已使用过")
+		switch {
+		case strings.TrimSpace(req.TOTP) != "":
+			step, ok := auth.CheckTOTP(u.TOTPSecret, req.TOTP, s.Now(), u.TOTPLastStep)
+			if !ok {
+				refuse("totp", badTOTP)
+				return
+			}
+			if err := s.Accounts.ClaimTOTPStep(ctx, u.ID, u.TOTPLastStep, step); err != nil {
+				refuse("totp_replay", badTOTP)
+				return
+			}
+			u.TOTPLastStep, method = step, "totp"
+		default:
+			rest, ok := auth.UseRecoveryCode(u.RecoveryCodes, req.RecoveryCode)
+			if !ok {
+				refuse("recovery_code", badCode)
+				return
+			}
+			if err := s.Accounts.ClaimRecoveryCode(ctx, u.ID, u.RecoveryCodes, rest); err != nil {
+				refuse("recovery_code_replay", badCode)
+				return
+			}
+			u.RecoveryCodes, method = rest, "recovery_code"
+		}
+	}
 	secret, url, err := auth.NewTOTP(u.Username)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	u.TOTPPending = secret
-	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{}); err != nil {
+	if err := s.Accounts.UpdateUser(ctx, u, store.Event{Action: audit.MFAEnrol, Object: object,
+		Detail: map[string]any{"step": "begin", "re_enrol": reEnrol, "method": method}}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	at.end(false)
 	writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "otpauth_url": url})
 }
 
+// confirmTOTP is POST /api/v1/session/totp/confirm: a code of the pending secret makes it the
+// account's second factor, with new recovery codes; the account's other sessions end, so that
+// whoever held one does not keep it across the change.
 func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Code string `json:"code"`
@@ -438,7 +517,8 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	u := currentOf(r.Context()).user
+	cur := currentOf(r.Context())
+	u := cur.user
 	if u.TOTPPending == "" {
 		s.fail(w, r, &Error{Code: "conflict", Message: "请先开始设置动态口令"})
 		return
@@ -448,9 +528,15 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fieldError("code", "bad_totp", "动态口令不正确，请核对验证器上的时间和口令"))
 		return
 	}
+	reEnrol := u.MFAEnrolled
 	codes, hashes := auth.NewRecoveryCodes(10)
 	u.TOTPSecret, u.TOTPPending, u.TOTPLastStep, u.MFAEnrolled, u.RecoveryCodes = u.TOTPPending, "", step, true, hashes
-	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{Action: audit.MFAEnrol, Object: "user:" + u.Username}); err != nil {
+	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{Action: audit.MFAEnrol, Object: "user:" + u.Username,
+		Detail: map[string]any{"step": "confirm", "re_enrol": reEnrol}}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Accounts.EndUserSessions(r.Context(), u.ID, cur.sess.TokenHash); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -54,6 +54,16 @@ func (t *loginThrottle) begin(name, addr string) *attempt {
 	return a
 }
 
+// reauth admits a check of a signed-in account's own password or code (re-enrolling TOTP) from
+// addr: only the limit of the name and address applies, the session holder trying no other name.
+func (t *loginThrottle) reauth(name, addr string) *attempt {
+	a := &attempt{t: t, pairKey: "pair:" + addr + "\x00" + name}
+	if !t.pair.Begin(a.pairKey) {
+		return nil
+	}
+	return a
+}
+
 // end ends the attempt once (later calls do nothing); a failed one uses up the limits. It
 // reports whether the name can no longer be tried from the address for now.
 func (a *attempt) end(failed bool) (throttled bool) {
@@ -61,7 +71,9 @@ func (a *attempt) end(failed bool) (throttled bool) {
 		return false
 	}
 	a.ended = true
-	a.t.addr.End(a.addrKey, failed)
+	if a.addrKey != "" {
+		a.t.addr.End(a.addrKey, failed)
+	}
 	return a.t.pair.End(a.pairKey, failed)
 }
 
