@@ -211,12 +211,14 @@ func (s *Store) openSQLite(path string, readers int) error {
 // opens it: SQLite creates the -wal and -shm files with the mode of the database file, so they
 // follow. An existing database (and its -wal and -shm) made with a wider mode is narrowed.
 func privateFiles(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: open sqlite %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("store: open sqlite %s: %w", path, err)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("store: create sqlite %s: %w", path, err)
+		}
+	case !errors.Is(err, os.ErrExist):
+		return fmt.Errorf("store: create sqlite %s: %w", path, err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		fi, err := os.Stat(p)
