@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"guanai/internal/auth"
@@ -34,6 +36,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	tlsKey := fs.String("tls-key", "", "TLS 私钥文件（PEM）")
 	insecureHTTP := fs.Bool("insecure-http", false, "允许在非本机地址上以明文 HTTP 提供服务（仅限前置 HTTPS 反向代理时使用）")
 	behindProxy := fs.Bool("behind-proxy", false, "服务位于 HTTPS 反向代理之后：会话 Cookie 标记 Secure，客户端地址取自 X-Forwarded-For")
+	var trustedProxies prefixList
+	fs.Var(&trustedProxies, "trusted-proxy", "可信反向代理的网段（CIDR，可重复给出）；仅当请求来自这些地址时才读取 X-Forwarded-For；与 --behind-proxy 同用，默认 127.0.0.1/32 与 ::1")
 	passwordDays := fs.Int("password-max-age", 90, "密码有效期（天），到期须修改；0 表示不过期")
 	mfaAboveVillage := fs.Bool("mfa-above-village", true, "村（社区）以上的账号必须使用动态口令")
 	pos, err := parseOptions(env, fs, "用法: guanai serve [选项]\n\n启动服务：界面、JSON API（/api/v1）与 /healthz。", args)
@@ -58,6 +62,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError{"--tls-cert 与 --tls-key 须同时给出"}
+	}
+	if len(trustedProxies) > 0 && !*behindProxy {
+		return usageError{"--trusted-proxy 须与 --behind-proxy 一起使用"}
+	}
+	// Plain HTTP is only for the leg behind a TLS-terminating proxy (docs/security.md).
+	if *insecureHTTP && !*behindProxy {
+		return usageError{"--insecure-http 只能与 --behind-proxy 一起使用（服务前置 HTTPS 反向代理时）；直接对外提供服务请用 --tls-cert、--tls-key 启用 HTTPS"}
 	}
 	// Passwords and session cookies never cross a network in clear: a non-loopback address
 	// needs TLS, or --insecure-http when a TLS-terminating proxy sits in front (docs/security.md).
@@ -132,7 +143,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}()
 
 	srv := &web.Server{DB: s, Children: s, Imports: &workflow.Imports{Store: s}, Rosters: s, Stats: statsService, Figures: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
-		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy}
+		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy, TrustedProxies: trustedProxies}
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -163,6 +174,33 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "正在停止服务…")
 		return hs.Shutdown(shutdown)
 	}
+}
+
+// prefixList is a repeatable flag of networks: CIDR, or one address.
+type prefixList []netip.Prefix
+
+func (p *prefixList) String() string {
+	parts := make([]string, len(*p))
+	for i, n := range *p {
+		parts[i] = n.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// Type names the value in the usage (pflag.Value).
+func (p *prefixList) Type() string { return "CIDR" }
+
+func (p *prefixList) Set(v string) error {
+	n, err := netip.ParsePrefix(v)
+	if err != nil {
+		a, aerr := netip.ParseAddr(v)
+		if aerr != nil {
+			return fmt.Errorf("“%s”不是网段（如 10.0.0.0/24）或地址", v)
+		}
+		n = netip.PrefixFrom(a, a.BitLen())
+	}
+	*p = append(*p, n.Masked())
+	return nil
 }
 
 // dailyReclassify re-evaluates the records whose answers can change with time, now and then

@@ -214,3 +214,59 @@ func TestServeRefusesPublicAddress(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestServeInsecureHTTPNeedsProxy: --insecure-http is the plain leg behind a TLS-terminating
+// proxy, so it is refused (usage error, exit 2) without --behind-proxy, on any address. The
+// database cannot be opened, so that a server that got past the checks stops at once (exit 1).
+func TestServeInsecureHTTPNeedsProxy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite://" + filepath.Join(file, "g.db")
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{name: "public address", args: []string{"--addr", "0.0.0.0:8080", "--insecure-http"}, code: 2},
+		{name: "loopback address", args: []string{"--addr", "127.0.0.1:0", "--insecure-http"}, code: 2},
+		{name: "behind a proxy", args: []string{"--addr", "0.0.0.0:8080", "--insecure-http", "--behind-proxy"}, code: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := run(t, nil, append([]string{"serve", "--db", db}, tt.args...)...)
+			if code != tt.code || (tt.code == 2 && !strings.Contains(string(stderr), "--insecure-http 只能与 --behind-proxy 一起使用")) {
+				t.Errorf("got exit %d, want %d: %s", code, tt.code, stderr)
+			}
+		})
+	}
+}
+
+// TestServeTrustedProxyFlag: --trusted-proxy takes networks and needs --behind-proxy. The
+// database cannot be opened, so that accepted flags stop at once (exit 1).
+func TestServeTrustedProxyFlag(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite://" + filepath.Join(file, "g.db")
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		message string
+	}{
+		{name: "without --behind-proxy", args: []string{"--trusted-proxy", "10.0.0.0/8"}, code: 2, message: "--trusted-proxy 须与 --behind-proxy 一起使用"},
+		{name: "not a network", args: []string{"--behind-proxy", "--trusted-proxy", "10.0.0/8"}, code: 2, message: "不是网段"},
+		{name: "networks and an address", args: []string{"--behind-proxy", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "fd00::1"}, code: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := run(t, nil, append([]string{"serve", "--db", db}, tt.args...)...)
+			if code != tt.code || !strings.Contains(string(stderr), tt.message) {
+				t.Errorf("got exit %d, want %d %q: %s", code, tt.code, tt.message, stderr)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,108 @@ func TestLimiter(t *testing.T) {
 	now = now.Add(10 * time.Second)
 	if !l.Allow("a") || l.Allow("a") {
 		t.Error("one token every 10 s")
+	}
+}
+
+// TestLimiterAttempts: only failed attempts use the bucket up; attempts checked at the same
+// time are bounded by InFlight and paid for afterwards.
+func TestLimiterAttempts(t *testing.T) {
+	now := time.Unix(0, 0)
+	newLimiter := func() *Limiter {
+		return &Limiter{Burst: 3, Every: 10 * time.Second, InFlight: 5, Now: func() time.Time { return now }}
+	}
+	tests := []struct {
+		name string
+		run  func(l *Limiter) bool // reports whether the limiter behaved
+	}{
+		{name: "successes never use the bucket up", run: func(l *Limiter) bool {
+			for range 20 {
+				if !l.Begin("a") {
+					return false
+				}
+				l.End("a", false)
+			}
+			return true
+		}},
+		{name: "failures one after the other: Burst, then refused", run: func(l *Limiter) bool {
+			var got []bool
+			for range 4 {
+				ok := l.Begin("a")
+				got = append(got, ok)
+				if ok {
+					l.End("a", true)
+				}
+			}
+			return slices.Equal(got, []bool{true, true, true, false})
+		}},
+		{name: "at the same time: InFlight, then refused", run: func(l *Limiter) bool {
+			n := 0
+			for range 8 {
+				if l.Begin("a") {
+					n++
+				}
+			}
+			return n == 5
+		}},
+		{name: "concurrent failures are owed", run: func(l *Limiter) bool {
+			for range 5 {
+				l.Begin("a")
+			}
+			for range 5 {
+				l.End("a", true)
+			}
+			// 3 − 5 = −2 tokens: three refills (30 s) before the next attempt.
+			now = now.Add(29 * time.Second)
+			refused := !l.Begin("a")
+			now = now.Add(2 * time.Second)
+			return refused && l.Begin("a")
+		}},
+		{name: "another key is not limited", run: func(l *Limiter) bool {
+			for range 3 {
+				l.Begin("a")
+				l.End("a", true)
+			}
+			return !l.Begin("a") && l.Begin("b")
+		}},
+		{name: "End reports the bucket exhausted", run: func(l *Limiter) bool {
+			l.Begin("a")
+			first := l.End("a", true)
+			l.Begin("a")
+			l.End("a", true)
+			l.Begin("a")
+			return !first && l.End("a", true)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.run(newLimiter()) {
+				t.Error("got the wrong admissions")
+			}
+		})
+	}
+}
+
+func TestHoldFor(t *testing.T) {
+	p := DefaultPolicy()
+	tests := []struct {
+		name     string
+		failures int
+		want     time.Duration
+	}{
+		{"none", 0, 0},
+		{"below the limit", 9, 0},
+		{"at the limit", 10, time.Minute},
+		{"one more", 11, 2 * time.Minute},
+		{"two more", 12, 4 * time.Minute},
+		{"capped", 13, 5 * time.Minute},
+		{"still capped", 1000, 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := p.HoldFor(tt.failures); got != tt.want {
+				t.Errorf("HoldFor(%d) = %v, want %v", tt.failures, got, tt.want)
+			}
+		})
 	}
 }
 

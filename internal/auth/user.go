@@ -199,11 +199,18 @@ type Policy struct {
 	MaxAge time.Duration
 	// History is how many previous passwords may not be reused.
 	History int
-	// MaxFailures failed logins in a row lock the account for LockFor.
+	// MaxFailures failed sign-ins of an account in a row hold it back for LockFor, and every
+	// further failure for twice as long as the one before, up to MaxLockFor (HoldFor): short and
+	// capped, so that someone who merely knows the name cannot keep the owner out for long.
+	// While held, the account answers every attempt from an address it has not signed in from
+	// as a wrong password, unchecked (internal/web). Success or an administrator's unlock ends it.
 	MaxFailures int
 	LockFor     time.Duration
+	MaxLockFor  time.Duration
 	// IdleTimeout ends a session that has not been used for that long.
 	IdleTimeout time.Duration
+	// SessionLifetime ends a session that long after it began, however busy it is.
+	SessionLifetime time.Duration
 	// MFAAboveVillage requires a second factor for every account whose org unit is above the
 	// village level (a township, district, city …).
 	MFAAboveVillage bool
@@ -211,8 +218,22 @@ type Policy struct {
 
 // DefaultPolicy is the policy of 等保2.0 level 3 as the issue states it.
 func DefaultPolicy() Policy {
-	return Policy{MinLength: 8, MinClasses: 3, MaxAge: 90 * 24 * time.Hour, History: 5, MaxFailures: 5,
-		LockFor: 30 * time.Minute, IdleTimeout: 30 * time.Minute, MFAAboveVillage: true}
+	return Policy{MinLength: 8, MinClasses: 3, MaxAge: 90 * 24 * time.Hour, History: 5, MaxFailures: 10,
+		LockFor: time.Minute, MaxLockFor: 5 * time.Minute, IdleTimeout: 30 * time.Minute, SessionLifetime: 12 * time.Hour,
+		MFAAboveVillage: true}
+}
+
+// HoldFor returns how long an account is held back after failures failed sign-ins in a row:
+// nothing below MaxFailures, then LockFor, doubling with each further failure up to MaxLockFor.
+func (p Policy) HoldFor(failures int) time.Duration {
+	if p.MaxFailures <= 0 || failures < p.MaxFailures {
+		return 0
+	}
+	d := p.LockFor
+	for i := p.MaxFailures; i < failures && d < p.MaxLockFor; i++ {
+		d *= 2
+	}
+	return min(d, p.MaxLockFor)
 }
 
 // MFARequired reports whether the user must use a second factor.

@@ -1,6 +1,7 @@
 package child
 
 import (
+	"strconv"
 	"strings"
 
 	"guanai/internal/idcard"
@@ -60,6 +61,10 @@ func (v *validator) child() {
 	} else if v.future(r.BirthDate) {
 		is.Error("birth_date", "future", "出生日期 "+r.BirthDate.String()+" 晚于今天")
 		r.BirthDate = 0
+	} else if oldest := v.oldestBirth(); r.BirthDate < oldest {
+		is.Error("birth_date", "too_old", "出生日期 "+r.BirthDate.String()+" 早于 "+oldest.String()+"（"+
+			strconv.Itoa(MaxAgeYears)+" 年前），不是儿童的出生日期，请核实")
+		r.BirthDate = 0
 	}
 	v.childID()
 	v.address("hukou_address", "户籍地址", r.HukouAddress)
@@ -117,6 +122,20 @@ func (v *validator) child() {
 }
 
 func (v *validator) future(d Date) bool { return v.opt.Today != 0 && d > v.opt.Today }
+
+// MaxAgeYears bounds a birth date: a record is of a child (under 18; archived records of young
+// adults stay a few years), so a birth date more than MaxAgeYears before the as-of date is a
+// typing or conversion error (1800-01-01, a parent's birth date, a year 19xx for 20xx).
+const MaxAgeYears = 25
+
+// oldestBirth is the earliest birth date accepted, MaxAgeYears before the as-of date (0, no
+// bound, without one).
+func (v *validator) oldestBirth() Date {
+	if v.opt.Today == 0 {
+		return 0
+	}
+	return v.opt.Today.AddYears(-MaxAgeYears)
+}
 
 // childID checks the child's identity number, required when the child has a hukou.
 func (v *validator) childID() {

@@ -155,7 +155,7 @@ func (c *csvSource) next() (int, []cell, error) {
 	c.cells = c.cells[:0]
 	for _, f := range rec {
 		c.extra += strings.Count(f, "\n")
-		c.cells = append(c.cells, cell{text: f})
+		c.cells = append(c.cells, cell{text: unquoteFormula(f)}) // undoes writeCSV's quoteFormula
 	}
 	return num, c.cells, nil
 }

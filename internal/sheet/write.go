@@ -152,10 +152,11 @@ func WriteRejects(w io.Writer, header []string, rows []RejectRow, opt WriteOptio
 	return nil
 }
 
-// writeCSV writes UTF-8 with a byte order mark. A cell of digits that a spreadsheet would turn
-// into a number and spoil (an identity number, a division code, a phone with its leading 0) is
-// written after a tab, which keeps it text when the file is opened in Excel and which the reader
-// trims.
+// writeCSV writes UTF-8 with a byte order mark. Every cell — title, header and rows — that a
+// spreadsheet could take for a formula is written after an apostrophe (quoteFormula; the reader
+// removes it). A cell of digits that a spreadsheet would turn into a number and spoil (an
+// identity number, a division code, a phone with its leading 0) is written after a tab, which
+// keeps it text when the file is opened in Excel and which the reader trims.
 func writeCSV(w io.Writer, title string, header []string, rows iter.Seq[[]string]) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString("\ufeff"); err != nil {
@@ -164,11 +165,15 @@ func writeCSV(w io.Writer, title string, header []string, rows iter.Seq[[]string
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true
 	if title != "" {
-		if err := cw.Write([]string{title}); err != nil {
+		if err := cw.Write([]string{quoteFormula(title)}); err != nil {
 			return err
 		}
 	}
-	if err := cw.Write(header); err != nil {
+	head := make([]string, len(header))
+	for i, h := range header {
+		head[i] = quoteFormula(h)
+	}
+	if err := cw.Write(head); err != nil {
 		return err
 	}
 	var line []string
@@ -177,6 +182,8 @@ func writeCSV(w io.Writer, title string, header []string, rows iter.Seq[[]string
 		for i, c := range line {
 			if spoiledAsNumber(c) {
 				line[i] = "\t" + c
+			} else {
+				line[i] = quoteFormula(c)
 			}
 		}
 		if err := cw.Write(line); err != nil {

@@ -173,6 +173,9 @@ func (s *Store) openSQLite(path string, readers int) error {
 		}
 	}
 	s.path = path
+	if err := privateFiles(path); err != nil {
+		return err
+	}
 	// The writer takes the write lock at BEGIN (immediate), so that a transaction that reads
 	// and then writes never fails half-way with SQLITE_BUSY because another process wrote.
 	// temp_store MEMORY keeps the statement journals of multi-row statements off the disk.
@@ -201,6 +204,36 @@ func (s *Store) openSQLite(path string, readers int) error {
 	r.SetMaxIdleConns(readers)
 	r.SetConnMaxIdleTime(0)
 	s.write, s.read = w, r
+	return nil
+}
+
+// privateFiles makes the database file readable by its owner only (0600) before the driver
+// opens it: SQLite creates the -wal and -shm files with the mode of the database file, so they
+// follow. An existing database (and its -wal and -shm) made with a wider mode is narrowed.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("store: create sqlite %s: %w", path, err)
+		}
+	case !errors.Is(err, os.ErrExist):
+		return fmt.Errorf("store: create sqlite %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: open sqlite %s: %w", path, err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("store: make %s private: %w", p, err)
+			}
+		}
+	}
 	return nil
 }
 

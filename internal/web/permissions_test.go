@@ -40,12 +40,12 @@ type matrixRow struct {
 var matrix = map[string]matrixRow{
 	"GET /healthz":                      {Path: "/healthz", Roles: "*", Want: 200, Public: true},
 	"GET /api/v1/openapi.json":          {Path: "/api/v1/openapi.json", Roles: "*", Want: 200, Public: true},
-	"POST /api/v1/session":              {Path: "/api/v1/session", Body: `{"username":"nobody","password":"x"}`, Roles: "*", Want: 401, Public: true},
+	"POST /api/v1/session":              {Path: "/api/v1/session", Body: `{"username":"nobody-{uid}","password":"x"}`, Roles: "*", Want: 401, Public: true}, // a name per request: one address gets five tries at a name
 	"GET /api/v1/session":               {Path: "/api/v1/session", Roles: "*", Want: 200, Public: true, AnonWant: 401},
 	"DELETE /api/v1/session":            {Path: "/api/v1/session", Roles: "*", Want: 204, Fresh: true},
 	"POST /api/v1/session/password":     {Path: "/api/v1/session/password", Body: `{"old_password":"wrong","new_password":"x"}`, Roles: "*", Want: 422},
-	"POST /api/v1/session/totp":         {Path: "/api/v1/session/totp", Roles: "*", Want: 200},
-	"POST /api/v1/session/totp/confirm": {Path: "/api/v1/session/totp/confirm", Body: `{"code":"000000"}`, Roles: "*", Want: 422},
+	"POST /api/v1/session/totp":         {Path: "/api/v1/session/totp", Body: `{"password":"wrong","totp":"000000"}`, Roles: "*", Want: 422},
+	"POST /api/v1/session/totp/confirm": {Path: "/api/v1/session/totp/confirm", Body: `{"code":"000000"}`, Roles: "*", Want: 409}, // nothing begun: the begin row has the wrong password
 
 	"GET /api/v1/meta/codes":      {Path: "/api/v1/meta/codes", Roles: "*", Want: 200},
 	"GET /api/v1/regions":         {Path: "/api/v1/regions?parent=150300", Roles: "*", Want: 200},

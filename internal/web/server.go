@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"guanai/internal/auth"
@@ -22,6 +23,13 @@ import (
 // Pinger reports whether the database answers; /healthz uses it.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// WriteProber is a database that can show it still takes writes (store.Store.ProbeWrite):
+// /healthz probes it when DB is one, so that a full disk or a read-only file is not reported
+// healthy because reads still work.
+type WriteProber interface {
+	ProbeWrite(ctx context.Context) error
 }
 
 // Server holds what the handlers need. cmd/guanai's serve wires each service explicitly; a group
@@ -52,14 +60,19 @@ type Server struct {
 	// SecureCookies marks the session cookie Secure even when the request did not come over
 	// TLS itself (a TLS-terminating proxy in front).
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For (behind a reverse proxy).
+	// TrustProxy says the server is behind reverse proxies: the client address is taken from
+	// X-Forwarded-For when the immediate peer is one of TrustedProxies (clientAddr).
 	TrustProxy bool
+	// TrustedProxies are the networks of the reverse proxies; empty means a proxy on the same
+	// machine (127.0.0.1 and ::1).
+	TrustedProxies []netip.Prefix
 	// Exports handles record-level export requests; without it the routes are absent.
 	Exports Exports
 
-	mux        *http.ServeMux
-	patterns   []string
-	loginLimit *auth.Limiter
+	mux      *http.ServeMux
+	handler  http.Handler // mux behind securityHeaders
+	patterns []string
+	throttle *loginThrottle
 }
 
 // chinaTime is China Standard Time: "today" is a date in Wuhai.
@@ -74,12 +87,12 @@ func (s *Server) Handler() http.Handler {
 		if s.Policy.MinLength == 0 {
 			s.Policy = auth.DefaultPolicy()
 		}
-		// Ten attempts at once per client address and per user name, then one every six seconds.
-		s.loginLimit = &auth.Limiter{Burst: 10, Every: 6 * time.Second, Now: s.Now}
+		s.throttle = newLoginThrottle(s.Now)
 		s.mux = http.NewServeMux()
 		s.routes()
+		s.handler = s.securityHeaders(s.mux)
 	}
-	return s.mux
+	return s.handler
 }
 
 // handle registers a route behind the checks of its entry in the access table (access.go) and
@@ -246,6 +259,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		if err := s.DB.Ping(ctx); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "数据库无法连接"})
 			return
+		}
+		if p, ok := s.DB.(WriteProber); ok {
+			if err := p.ProbeWrite(ctx); err != nil {
+				if s.Log != nil {
+					s.Log.Error("health check: the database takes no writes", "err", err)
+				}
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "数据库无法写入"})
+				return
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -3,7 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"net"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -49,24 +49,6 @@ func currentOf(ctx context.Context) *current {
 	return c
 }
 
-// clientAddr is the client's address for rate limiting and the audit trail. Behind a reverse
-// proxy, set Server.TrustProxy so that X-Forwarded-For's first address is used.
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			ip, _, _ := strings.Cut(f, ",")
-			if ip = strings.TrimSpace(ip); net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
 }
@@ -78,9 +60,6 @@ func unsafeMethod(m string) bool {
 func (s *Server) guard(pattern string, h http.HandlerFunc) http.HandlerFunc {
 	a, listed := access[pattern]
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Referrer-Policy", "same-origin")
 		if !listed {
 			s.fail(w, r, &Error{Code: "forbidden", Message: "接口 " + pattern + " 尚未登记访问权限"})
 			return
@@ -139,7 +118,8 @@ func (s *Server) mustChangePassword(u *auth.User) bool {
 var errUnauthenticated = &Error{Code: "unauthenticated", Message: "请先登录"}
 
 // authenticate finds the request's session: the cookie's token, a session that has not been
-// idle too long, an account that is not disabled. An idle session is ended (and audited).
+// idle too long nor lived past its lifetime, an account that is not disabled. Such a session is
+// ended (and audited as a logout with the reason idle, expired or disabled).
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*current, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > 100 || s.Accounts == nil {
@@ -154,11 +134,16 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*current, e
 		return nil, err
 	}
 	now := s.Now()
-	if sess.Idle(now, s.Policy.IdleTimeout) || u.Disabled {
-		reason := "idle"
-		if u.Disabled {
-			reason = "disabled"
-		}
+	reason := ""
+	switch {
+	case u.Disabled:
+		reason = "disabled"
+	case sess.Idle(now, s.Policy.IdleTimeout):
+		reason = "idle"
+	case sess.Expired(now, s.Policy.SessionLifetime):
+		reason = "expired"
+	}
+	if reason != "" {
 		ctx = auth.WithPrincipal(ctx, u.Principal())
 		if err := s.Accounts.EndSession(ctx, hash, store.Event{Action: audit.Logout, Object: "user:" + u.Username,
 			Detail: map[string]any{"reason": reason}}); err != nil {
@@ -224,7 +209,17 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // login is POST /api/v1/session: password, then the second factor when the account has one.
+// The request must be JSON and, when the browser names its origin, come from the server's own
+// pages: a form or a text/plain fetch on another site cannot sign a browser in (login CSRF).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		s.fail(w, r, &Error{Code: "csrf", Message: "登录请求须为 JSON（Content-Type: application/json）"})
+		return
+	}
+	if !s.sameOrigin(r) {
+		s.fail(w, r, &Error{Code: "csrf", Message: "登录请求来自其他网站，已拒绝；请在本系统的登录页登录"})
+		return
+	}
 	var req struct {
 		Username     string `json:"username"`
 		Password     string `json:"password"`
@@ -238,23 +233,36 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	addr := s.clientAddr(r)
 	req.Username = strings.TrimSpace(req.Username)
-	if !s.loginLimit.Allow("ip:"+addr) || !s.loginLimit.Allow("user:"+strings.ToLower(req.Username)) {
+	name := strings.ToLower(req.Username)
+	at := s.throttle.begin(name, addr)
+	if at == nil {
 		s.fail(w, r, &Error{Code: "rate_limited", Message: "登录尝试过于频繁，请稍后再试"})
 		return
 	}
+	// An attempt that ends otherwise (a database error) is not counted as a failure.
+	defer at.end(false)
+	// Unknown, disabled and held accounts get the answer of a wrong password, after the time of
+	// a password check: none of them tells that the name exists.
 	badCredentials := &Error{Code: "bad_credentials", Message: "用户名或密码错误"}
+	refuse := func(object string, detail map[string]any) {
+		auth.CheckNoUser(req.Password)
+		if at.end(true) {
+			detail["address_throttled"] = true
+		}
+		if err := s.Accounts.Audit(ctx, audit.LoginFailure, object, detail); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, badCredentials)
+	}
 	if s.Accounts == nil || req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > 1024 {
+		at.end(true)
 		s.fail(w, r, badCredentials)
 		return
 	}
 	u, err := s.Accounts.UserByName(ctx, req.Username)
 	if store.ErrorCode(err) == store.CodeNotFound {
-		auth.CheckNoUser(req.Password)
-		if err := s.Accounts.Audit(ctx, audit.LoginFailure, "", map[string]any{"reason": "unknown_user"}); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.fail(w, r, badCredentials)
+		refuse("", map[string]any{"reason": "unknown_user"})
 		return
 	}
 	if err != nil {
@@ -264,34 +272,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	ctx = auth.WithPrincipal(ctx, u.Principal())
 	object := "user:" + u.Username
-	if u.Locked(now) {
-		s.fail(w, r, s.lockedError(u))
+	if u.Disabled {
+		refuse(object, map[string]any{"reason": "disabled"})
 		return
 	}
-	// failure counts a failed attempt, locks the account at the limit and answers.
+	// A held account (failures in a row, from anywhere) is not tried from an address it has not
+	// signed in from lately; its owner's usual addresses go on as usual.
+	if u.Locked(now) && !s.throttle.known.has(name, addr) {
+		refuse(object, map[string]any{"reason": "locked", "locked_until": u.LockedUntil.UTC().Format(time.RFC3339)})
+		return
+	}
+	// failure counts a failed attempt, holds the account back once there are enough in a row,
+	// records both in the audit trail and answers.
 	failure := func(reason string, answer *Error) {
 		u.FailedLogins++
 		detail := map[string]any{"reason": reason, "failures": u.FailedLogins}
-		if u.FailedLogins >= s.Policy.MaxFailures {
-			u.LockedUntil = now.Add(s.Policy.LockFor)
-			u.FailedLogins = 0
+		if hold := s.Policy.HoldFor(u.FailedLogins); hold > 0 {
+			u.LockedUntil = now.Add(hold)
 			detail["locked_until"] = u.LockedUntil.UTC().Format(time.RFC3339)
-			answer = s.lockedError(u)
+		}
+		if at.end(true) {
+			detail["address_throttled"] = true
 		}
 		if err := s.Accounts.UpdateUser(ctx, u, store.Event{Action: audit.LoginFailure, Object: object, Detail: detail}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.fail(w, r, answer)
-	}
-	if u.Disabled {
-		auth.CheckNoUser(req.Password)
-		if err := s.Accounts.Audit(ctx, audit.LoginFailure, object, map[string]any{"reason": "disabled"}); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.fail(w, r, badCredentials)
-		return
 	}
 	if !auth.CheckPassword(u.PasswordHash, req.Password) {
 		failure("password", badCredentials)
@@ -339,9 +346,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A successful sign-in does not count against the address or the account: the limits are
-	// for failures.
-	s.loginLimit.Refund("ip:" + addr)
-	s.loginLimit.Refund("user:" + strings.ToLower(req.Username))
+	// for failures. The address is now one the account signs in from.
+	at.end(false)
+	s.throttle.known.add(name, addr)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil || s.SecureCookies})
 	writeJSON(w, http.StatusOK, s.sessionJSON(&current{sess: sess, user: u}))
@@ -353,10 +360,6 @@ func (s *Server) reload(ctx context.Context, u **auth.User) {
 	if fresh, err := s.Accounts.UserByName(ctx, (*u).Username); err == nil {
 		*u = fresh
 	}
-}
-
-func (s *Server) lockedError(u *auth.User) *Error {
-	return &Error{Code: "locked", Message: "连续登录失败次数过多，账号已锁定至 " + u.LockedUntil.In(chinaTime).Format("15:04") + "，请稍后再试或联系系统管理员解锁"}
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -412,21 +415,100 @@ func fieldError(field, code, msg string) *Error {
 	return &Error{Code: "invalid", Message: msg, Fields: []child.Issue{{Field: field, Code: code, Message: msg}}}
 }
 
+// beginTOTP is POST /api/v1/session/totp: a new TOTP secret, pending until confirmed. It needs
+// the account's password, and on an account that has a second factor already also a current
+// TOTP code or a recovery code: a session alone (a browser left open, a stolen cookie) cannot
+// move the second factor to another phone. Wrong answers count against the sign-in limit of the
+// account and address, and are audited.
 func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request) {
-	u := currentOf(r.Context()).user
+	var req struct {
+		Password     string `json:"password"`
+		TOTP         string `json:"totp"`
+		RecoveryCode string `json:"recovery_code"`
+	}
+	if r.ContentLength != 0 {
+		if err := readJSON(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	ctx := r.Context()
+	u := currentOf(ctx).user
+	object := "user:" + u.Username
+	reEnrol := u.MFAEnrolled
+	if req.Password == "" {
+		s.fail(w, r, fieldError("password", "required", "请输入当前密码"))
+		return
+	}
+	if reEnrol && strings.TrimSpace(req.TOTP) == "" && strings.TrimSpace(req.RecoveryCode) == "" {
+		s.fail(w, r, fieldError("totp", "required", "已启用动态口令的账号重新设置时，须输入验证器上的当前口令（或一个恢复码）"))
+		return
+	}
+	at := s.throttle.reauth(strings.ToLower(u.Username), s.clientAddr(r))
+	if at == nil {
+		s.fail(w, r, &Error{Code: "rate_limited", Message: "尝试过于频繁，请稍后再试"})
+		return
+	}
+	defer at.end(false)
+	refuse := func(reason string, answer *Error) {
+		at.end(true)
+		if err := s.Accounts.Audit(ctx, audit.MFAEnrol, object, map[string]any{"step": "begin", "re_enrol": reEnrol, "refused": reason}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.fail(w, r, answer)
+	}
+	if !auth.CheckPassword(u.PasswordHash, req.Password) {
+		refuse("password", fieldError("password", "wrong", "密码不正确"))
+		return
+	}
+	method := "password"
+	if reEnrol {
+		badTOTP := fieldError("totp", "bad_totp", "动态口令不正确或已使用过，请输入验证器上的最新口令")
+		badCode := fieldError("recovery_code", "bad_totp", "恢复码不正确或已使用过")
+		switch {
+		case strings.TrimSpace(req.TOTP) != "":
+			step, ok := auth.CheckTOTP(u.TOTPSecret, req.TOTP, s.Now(), u.TOTPLastStep)
+			if !ok {
+				refuse("totp", badTOTP)
+				return
+			}
+			if err := s.Accounts.ClaimTOTPStep(ctx, u.ID, u.TOTPLastStep, step); err != nil {
+				refuse("totp_replay", badTOTP)
+				return
+			}
+			u.TOTPLastStep, method = step, "totp"
+		default:
+			rest, ok := auth.UseRecoveryCode(u.RecoveryCodes, req.RecoveryCode)
+			if !ok {
+				refuse("recovery_code", badCode)
+				return
+			}
+			if err := s.Accounts.ClaimRecoveryCode(ctx, u.ID, u.RecoveryCodes, rest); err != nil {
+				refuse("recovery_code_replay", badCode)
+				return
+			}
+			u.RecoveryCodes, method = rest, "recovery_code"
+		}
+	}
 	secret, url, err := auth.NewTOTP(u.Username)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	u.TOTPPending = secret
-	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{}); err != nil {
+	if err := s.Accounts.UpdateUser(ctx, u, store.Event{Action: audit.MFAEnrol, Object: object,
+		Detail: map[string]any{"step": "begin", "re_enrol": reEnrol, "method": method}}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	at.end(false)
 	writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "otpauth_url": url})
 }
 
+// confirmTOTP is POST /api/v1/session/totp/confirm: a code of the pending secret makes it the
+// account's second factor, with new recovery codes; the account's other sessions end, so that
+// whoever held one does not keep it across the change.
 func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Code string `json:"code"`
@@ -435,7 +517,8 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	u := currentOf(r.Context()).user
+	cur := currentOf(r.Context())
+	u := cur.user
 	if u.TOTPPending == "" {
 		s.fail(w, r, &Error{Code: "conflict", Message: "请先开始设置动态口令"})
 		return
@@ -445,9 +528,15 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fieldError("code", "bad_totp", "动态口令不正确，请核对验证器上的时间和口令"))
 		return
 	}
+	reEnrol := u.MFAEnrolled
 	codes, hashes := auth.NewRecoveryCodes(10)
 	u.TOTPSecret, u.TOTPPending, u.TOTPLastStep, u.MFAEnrolled, u.RecoveryCodes = u.TOTPPending, "", step, true, hashes
-	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{Action: audit.MFAEnrol, Object: "user:" + u.Username}); err != nil {
+	if err := s.Accounts.UpdateUser(r.Context(), u, store.Event{Action: audit.MFAEnrol, Object: "user:" + u.Username,
+		Detail: map[string]any{"step": "confirm", "re_enrol": reEnrol}}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Accounts.EndUserSessions(r.Context(), u.ID, cur.sess.TokenHash); err != nil {
 		s.fail(w, r, err)
 		return
 	}

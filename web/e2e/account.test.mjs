@@ -167,6 +167,13 @@ describe('account security, print view and dashboard', { concurrency: false }, (
     await page.locator('.el-alert', { hasText: '须启用动态验证码' }).waitFor()
 
     await page.getByRole('button', { name: '启用动态验证码' }).click()
+    // The owner proves it is them: a wrong password is refused beside the field.
+    const pwInput = formItem(page, '当前密码（确认是您本人操作）').locator('input')
+    await pwInput.fill('not-the-password')
+    await page.locator('[data-test=totp-reauth]').getByRole('button', { name: '启用动态验证码' }).click()
+    assert.match(await errorOf(page, '当前密码（确认是您本人操作）', '密码不正确'), /密码不正确/)
+    await pwInput.fill(password)
+    await page.locator('[data-test=totp-reauth]').getByRole('button', { name: '启用动态验证码' }).click()
     const secret = (await page.locator('code.secret').innerText()).trim()
     assert.match(secret, /^[A-Z2-7]{16,}$/, 'a base32 secret is shown')
     const link = await page.locator('a[href^="otpauth://"]').getAttribute('href')
