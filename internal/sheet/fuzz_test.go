@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"reflect"
@@ -149,7 +150,7 @@ func FuzzReadXLSXSheet(f *testing.F) {
 		data := buildXLSX(t, string(sst), [2]string{"表", string(sheet)})
 		readEverything(t, data, "f.xlsx")
 		// The scanner itself, on the raw sheet.
-		x, err := openXLSX(bytes.NewReader(data), int64(len(data)), "")
+		x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), "")
 		if err != nil {
 			return
 		}
