@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -57,11 +58,12 @@ func openText(ctx context.Context, ra io.ReaderAt, size int64) (*csvSource, erro
 	if dec != nil {
 		r = transform.NewReader(r, dec)
 	}
-	lim := &recordLimit{r: r, ctx: ctx, limit: maxCSVRecordBytes + csvBuffer}
+	lim := &recordLimit{r: r, ctx: ctx}
 	br := bufio.NewReaderSize(lim, csvBuffer)
 	peek, _ := br.Peek(csvBuffer)
 	cr := csv.NewReader(br)
 	cr.Comma = sniffDelimiter(peek)
+	lim.comma = byte(cr.Comma)
 	cr.LazyQuotes = true
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -72,33 +74,65 @@ func openText(ctx context.Context, ra io.ReaderAt, size int64) (*csvSource, erro
 const csvBuffer = 64 << 10
 
 // recordLimit is the decoded text of a CSV file as encoding/csv reads it, which has no bound of
-// its own on a record: the reads fail with errRecordTooLong once the CSV reader has taken more
-// than maxCSVRecordBytes (plus what it buffers) past the start of the record it is reading, and
-// with the context's error once the context is done.
+// its own on a record (nor on its fields: about 40 bytes each). It counts what the record being
+// read holds — its bytes, less the line breaks outside quotes (blank lines between records,
+// which encoding/csv skips), and its delimiters outside quotes — and fails the next read with
+// errRecordTooLong or errTooManyFields beyond maxCSVRecordBytes or maxColumns. The counts start
+// again at each record (csvSource.next); what the buffer has read ahead of the record, at most
+// csvBuffer, is allowed for. A read fails with the context's error once the context is done.
 type recordLimit struct {
-	r     io.Reader
-	ctx   context.Context
-	read  int64 // bytes handed on
-	limit int64 // no read goes past this offset
+	r      io.Reader
+	ctx    context.Context
+	comma  byte
+	quoted bool
+	held   int // bytes of the record
+	fields int // delimiters of the record
 }
 
-var errRecordTooLong = errors.New("csv record too long")
+var (
+	errRecordTooLong = errors.New("csv record too long")
+	errTooManyFields = errors.New("csv record has too many fields")
+)
 
 func (l *recordLimit) Read(p []byte) (int, error) {
 	if err := l.ctx.Err(); err != nil {
 		return 0, err
 	}
-	room := l.limit - l.read
-	if room <= 0 {
+	switch {
+	case l.held > maxCSVRecordBytes+csvBuffer:
 		return 0, errRecordTooLong
-	}
-	if int64(len(p)) > room {
-		p = p[:room]
+	case l.fields > maxColumns+csvBuffer:
+		return 0, errTooManyFields
 	}
 	n, err := l.r.Read(p)
-	l.read += int64(n)
+	l.count(p[:n])
 	return n, err
 }
+
+// count adds b to the counts, following the quotes.
+func (l *recordLimit) count(b []byte) {
+	for len(b) > 0 {
+		q := bytes.IndexByte(b, '"')
+		seg := b
+		if q >= 0 {
+			seg = b[:q]
+		}
+		l.held += len(seg)
+		if !l.quoted {
+			l.held -= bytes.Count(seg, []byte{'\n'}) + bytes.Count(seg, []byte{'\r'})
+			l.fields += bytes.Count(seg, []byte{l.comma})
+		}
+		if q < 0 {
+			return
+		}
+		l.held++
+		l.quoted = !l.quoted
+		b = b[q+1:]
+	}
+}
+
+// reset starts the counts of a new record.
+func (l *recordLimit) reset() { l.held, l.fields = 0, 0 }
 
 func firstBytes(ra io.ReaderAt, size int64) []byte {
 	b := make([]byte, min(size, 4<<10))
@@ -179,9 +213,12 @@ func (c *csvSource) next() (int, []cell, error) {
 		if err == io.EOF {
 			return 0, nil, io.EOF
 		}
-		if errors.Is(err, errRecordTooLong) {
+		switch {
+		case errors.Is(err, errRecordTooLong):
 			return 0, nil, fileError(CodeTooLarge, "CSV 文件第 "+strconv.Itoa(c.last+1)+" 行起的一行超过 "+strconv.Itoa(maxCSVRecordBytes>>20)+
 				" MB（可能缺少换行，或引号不配对），无法读取：请在 Excel 中打开核对后重新另存为 CSV")
+		case errors.Is(err, errTooManyFields):
+			return 0, nil, c.tooManyFields(maxColumns + csvBuffer)
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -189,10 +226,9 @@ func (c *csvSource) next() (int, []cell, error) {
 		}
 		return 0, nil, err
 	}
-	c.lim.limit = c.cr.InputOffset() + maxCSVRecordBytes + csvBuffer
+	c.lim.reset()
 	if len(rec) > maxColumns {
-		return 0, nil, fileError(CodeTooLarge, "CSV 文件第 "+strconv.Itoa(c.last+1)+" 行起的一行有 "+strconv.Itoa(len(rec))+" 列，超过表格的上限 "+
-			strconv.Itoa(maxColumns)+" 列，无法读取：请检查分隔符")
+		return 0, nil, c.tooManyFields(len(rec))
 	}
 	line, _ := c.cr.FieldPos(0)
 	num := line - c.extra
@@ -206,6 +242,12 @@ func (c *csvSource) next() (int, []cell, error) {
 		c.cells = append(c.cells, cell{text: f})
 	}
 	return num, c.cells, nil
+}
+
+// tooManyFields refuses the record after row c.last, of n fields or more.
+func (c *csvSource) tooManyFields(n int) error {
+	return fileError(CodeTooLarge, "CSV 文件第 "+strconv.Itoa(c.last+1)+" 行起的一行有 "+strconv.Itoa(n)+" 列以上，超过表格的上限 "+
+		strconv.Itoa(maxColumns)+" 列，无法读取：请检查分隔符是否正确")
 }
 
 func (c *csvSource) close() error { return nil }

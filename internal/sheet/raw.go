@@ -79,33 +79,42 @@ func NewTableContext(ctx context.Context, r io.ReaderAt, size int64, name, sheet
 	}
 	ff, err := sniff(r, size, name)
 	if err != nil {
-		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		return nil, t.openError(err)
 	}
 	switch ff {
 	case formatXLSX:
 		b, err := openBook(ctx, r, size)
 		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, t.openError(err)
 		}
 		cands, err := b.candidates(sheetName)
 		if err != nil {
 			b.close()
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, t.openError(err)
 		}
 		x, err := b.open(cands[0])
 		if err != nil {
 			b.close()
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, t.openError(err)
 		}
 		t.src, t.format, t.date1904, t.book, t.rest, t.Sheet = x, "xlsx", x.date1904, b, cands[1:], cands[0].name
 	default:
 		c, err := openText(ctx, r, size)
 		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, t.openError(err)
 		}
 		t.src, t.format = c, "csv"
 	}
 	return t, nil
+}
+
+// openError wraps an error of NewTableContext; the context's error, when the context ended,
+// whatever the reading failed with then.
+func (t *Table) openError(err error) error {
+	if e := t.ctx.Err(); e != nil {
+		err = e
+	}
+	return fmt.Errorf("sheet: %s: %w", t.name, err)
 }
 
 // Next returns the next row that has cells: its 1-based row number as the spreadsheet shows it

@@ -184,20 +184,29 @@ func NewReader(r io.ReaderAt, size int64, name string, opt ReadOptions) (*Reader
 	}
 	if ff == formatXLSX {
 		if err := rd.openSheet(r, size, opt.Sheet); err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, rd.openError(err)
 		}
 		return rd, nil
 	}
 	c, err := openText(ctx, r, size)
 	if err != nil {
-		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		return nil, rd.openError(err)
 	}
 	rd.src, rd.format = c, "csv"
 	if err := rd.findHeader(); err != nil {
 		rd.src.close()
-		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		return nil, rd.openError(err)
 	}
 	return rd, nil
+}
+
+// openError wraps an error of NewReader; the context's error, when the context ended, whatever
+// the reading failed with then.
+func (r *Reader) openError(err error) error {
+	if e := r.ctx.Err(); e != nil {
+		err = e
+	}
+	return fmt.Errorf("sheet: %s: %w", r.name, err)
 }
 
 // openSheet opens the worksheet named sheet, or without a name the first worksheet that has a
