@@ -64,7 +64,7 @@ func (c *countdownContext) Err() error {
 }
 
 // spillTable is a shared-string table of every kind of string (rich text, entities, escapes,
-// bytes that are not UTF-8, empty, long ones) and n numbered ones, and a sheet that uses each
+// bytes that are not UTF-8, empty, long ones), n numbered ones and the first kinds again, and a sheet that uses each
 // string in order, in reverse and at random, and the first and a late one on every row.
 func spillTable(n int) (sst string, sheet string, count int) {
 	var b strings.Builder
@@ -86,8 +86,11 @@ func spillTable(n int) (sst string, sheet string, count int) {
 	for i := range n {
 		fmt.Fprintf(&b, "<si><t>第%05d号</t></si>", i)
 	}
+	for _, s := range specials { // again, where they are spilled
+		b.WriteString(s)
+	}
 	b.WriteString(`</sst>`)
-	count = len(specials) + n
+	count = 2*len(specials) + n
 
 	var w strings.Builder
 	w.WriteString(`<worksheet><sheetData>`)
@@ -311,7 +314,7 @@ func TestSharedStringsBomb(t *testing.T) {
 	sheet := func(w io.Writer) {
 		_, _ = io.WriteString(w, `<worksheet><sheetData><row r="1"><c t="s"><v>5</v></c><c t="s"><v>999999</v></c></row></sheetData></worksheet>`)
 	}
-	data := buildXLSXStream(t, table, sheetPart{"表", sheet})
+	data := buildXLSXStream(t, table, sheetPart{name: "表", write: sheet})
 
 	runtime.GC()
 	var before, after runtime.MemStats

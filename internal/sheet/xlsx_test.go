@@ -20,7 +20,7 @@ func buildXLSX(t testing.TB, sst string, sheets ...[2]string) []byte {
 	t.Helper()
 	parts := make([]sheetPart, len(sheets))
 	for i, s := range sheets {
-		parts[i] = sheetPart{s[0], func(w io.Writer) { _, _ = io.WriteString(w, s[1]) }}
+		parts[i] = sheetPart{name: s[0], write: func(w io.Writer) { _, _ = io.WriteString(w, s[1]) }}
 	}
 	var table func(io.Writer)
 	if sst != "" {
@@ -29,10 +29,12 @@ func buildXLSX(t testing.TB, sst string, sheets ...[2]string) []byte {
 	return buildXLSXStream(t, table, parts...)
 }
 
-// sheetPart is a worksheet of buildXLSXStream: its name and what writes its XML.
+// sheetPart is a worksheet of buildXLSXStream: its name and what writes its XML — or, with raw
+// set, its deflated XML under that zip header (which may say anything of the sizes).
 type sheetPart struct {
 	name  string
 	write func(w io.Writer)
+	raw   *zip.FileHeader
 }
 
 // buildXLSXStream is buildXLSX with parts written by functions, for parts too large to hold as
@@ -41,13 +43,22 @@ func buildXLSXStream(t testing.TB, sst func(io.Writer), sheets ...sheetPart) []b
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	add := func(name string, write func(io.Writer)) {
-		w, err := zw.Create(name)
+	addRaw := func(name string, write func(io.Writer), raw *zip.FileHeader) {
+		var w io.Writer
+		var err error
+		if raw != nil {
+			h := *raw
+			h.Name = name
+			w, err = zw.CreateRaw(&h)
+		} else {
+			w, err = zw.Create(name)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
 		write(w)
 	}
+	add := func(name string, write func(io.Writer)) { addRaw(name, write, nil) }
 	addString := func(name, body string) { add(name, func(w io.Writer) { _, _ = io.WriteString(w, body) }) }
 	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
 	var ct, wb, rels strings.Builder
@@ -59,7 +70,7 @@ func buildXLSXStream(t testing.TB, sst func(io.Writer), sheets ...sheetPart) []b
 		ct.WriteString(`<Override PartName="/xl/worksheets/sheet` + n + `.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
 		wb.WriteString(`<sheet name="` + s.name + `" sheetId="` + n + `" r:id="rId` + n + `"/>`)
 		rels.WriteString(`<Relationship Id="rId` + n + `" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet` + n + `.xml"/>`)
-		add("xl/worksheets/sheet"+n+".xml", s.write)
+		addRaw("xl/worksheets/sheet"+n+".xml", s.write, s.raw)
 	}
 	if sst != nil {
 		ct.WriteString(`<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>`)
