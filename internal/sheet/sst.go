@@ -77,16 +77,15 @@ type hotString struct {
 // errSharedString is a spilled table that could not be read back: its temporary file failed.
 var errSharedString = errors.New("shared string table: temporary file unreadable")
 
-// get returns string i of the table; false when the table has no string i.
-func (s *sharedStrings) get(i int) (string, bool, error) {
-	if uint(i) < uint(s.nmem) {
-		return s.chunks[i/sstChunk][i%sstChunk], true, nil
+// get returns string i of the table; "" when the table has no string i.
+func (s *sharedStrings) get(i int) (string, error) {
+	if u := uint(i); u < uint(s.nmem) {
+		return s.chunks[u/sstChunk][u%sstChunk], nil
 	}
 	if i < s.nmem || i >= s.n {
-		return "", false, nil
+		return "", nil
 	}
-	str, err := s.readSpilled(i)
-	return str, err == nil, err
+	return s.readSpilled(i)
 }
 
 // count returns the number of strings in the table.

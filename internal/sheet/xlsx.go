@@ -657,7 +657,7 @@ func (x *xlsxSource) value(typ string) cell {
 		if err != nil {
 			return cell{}
 		}
-		s, _, err := x.sst.get(i)
+		s, err := x.sst.get(i)
 		if err != nil {
 			x.sstErr = err
 		}
