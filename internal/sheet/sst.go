@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 )
@@ -74,8 +75,11 @@ type hotString struct {
 	s string
 }
 
-// errSharedString is a spilled table that could not be read back: its temporary file failed.
-var errSharedString = errors.New("shared string table: temporary file unreadable")
+// errSpill is a temporary file of a spilled table that could not be made, written or read back:
+// the server's fault (a full disk), not the file's.
+var errSpill = errors.New("sheet: temporary file of shared strings")
+
+func spillError(err error) error { return fmt.Errorf("%w: %w", errSpill, err) }
 
 // get returns string i of the table; "" when the table has no string i.
 func (s *sharedStrings) get(i int) (string, error) {
@@ -120,10 +124,10 @@ func (s *sharedStrings) add(raw []byte) error {
 	var hdr [binary.MaxVarintLen64]byte
 	h := binary.PutUvarint(hdr[:], uint64(len(raw)))
 	if _, err := s.w.Write(hdr[:h]); err != nil {
-		return err
+		return spillError(err)
 	}
 	if _, err := s.w.Write(raw); err != nil {
-		return err
+		return spillError(err)
 	}
 	s.size += int64(h + len(raw))
 	s.n++
@@ -134,7 +138,7 @@ func (s *sharedStrings) add(raw []byte) error {
 func (s *sharedStrings) spill() error {
 	f, err := os.CreateTemp(sstTempDir, "guanai-sst-*")
 	if err != nil {
-		return err
+		return spillError(err)
 	}
 	s.f, s.name = f, f.Name()
 	if os.Remove(s.name) == nil {
@@ -153,7 +157,10 @@ func (s *sharedStrings) finish() error {
 	}
 	err := s.w.Flush()
 	s.w = nil
-	return err
+	if err != nil {
+		return spillError(err)
+	}
+	return nil
 }
 
 // readSpilled reads string i (≥ nmem) back from the temporary file.
@@ -195,20 +202,20 @@ func (s *sharedStrings) readBlock(b int, start, end int64) error {
 	s.blockNo = -1
 	s.buf = grow(s.buf, int(end-start))
 	if _, err := s.f.ReadAt(s.buf, start); err != nil {
-		return errSharedString
+		return spillError(err)
 	}
 	s.block = s.block[:0]
 	data := s.buf
 	for len(data) > 0 {
 		l, w := binary.Uvarint(data)
 		if w <= 0 || uint64(len(data)-w) < l {
-			return errSharedString
+			return spillError(errors.New("bad length"))
 		}
 		s.block = append(s.block, cellString(data[w:w+int(l)]))
 		data = data[w+int(l):]
 	}
 	if len(s.block) == 0 {
-		return errSharedString
+		return spillError(errors.New("empty block"))
 	}
 	s.blockNo = b
 	return nil
@@ -219,20 +226,17 @@ func (s *sharedStrings) readOne(off int64, j int) (string, error) {
 	var hdr [binary.MaxVarintLen64]byte
 	for {
 		n, err := s.f.ReadAt(hdr[:], off)
-		if n == 0 {
-			return "", errSharedString
-		}
-		if err != nil && err != io.EOF {
-			return "", errSharedString
+		if err != nil && (err != io.EOF || n == 0) {
+			return "", spillError(err)
 		}
 		l, w := binary.Uvarint(hdr[:n])
 		if w <= 0 || l > maxTextBytes {
-			return "", errSharedString
+			return "", spillError(errors.New("bad length"))
 		}
 		if j == 0 {
 			s.buf = grow(s.buf, int(l))
 			if _, err := s.f.ReadAt(s.buf, off+int64(w)); err != nil {
-				return "", errSharedString
+				return "", spillError(err)
 			}
 			return cellString(s.buf), nil
 		}

@@ -176,7 +176,7 @@ func openBook(ctx context.Context, ra io.ReaderAt, size int64) (*xlsxBook, error
 		}
 		sst, err := loadSharedStrings(ctx, f)
 		switch {
-		case isCancel(err):
+		case isCancel(err), errors.Is(err, errSpill):
 			return nil, err
 		case err != nil:
 			return nil, fileError(CodeBadXLSX, "工作簿的共享字符串表损坏，无法读取（"+err.Error()+"），请在 Excel 中重新另存为 .xlsx")
@@ -445,7 +445,7 @@ var (
 func (x *xlsxSource) rowError(num int, err error) error {
 	row := "工作表“" + x.sheet + "”第 " + strconv.Itoa(num) + " 行"
 	switch {
-	case isCancel(err), errors.Is(err, errSharedString):
+	case isCancel(err), errors.Is(err, errSpill):
 		return err
 	case errors.Is(err, errRowTooLarge):
 		return fileError(CodeTooLarge, row+"的内容超过 "+strconv.Itoa(maxRowBytes>>20)+" MB，无法读取：请检查该行是否误粘贴了大量内容")
