@@ -39,6 +39,7 @@ const (
 	sstChunk     = 4096     // strings per in-memory chunk (64 KB of headers)
 	sstBlock     = 64       // spilled strings per offset kept in memory
 	sstBlockRead = 64 << 10 // a block up to this many bytes is read and decoded whole
+	sstWindow    = 64 << 10 // the file is read this much at a time (the blocks that follow come with it)
 	sstHotSlots  = 1024     // single spilled strings cached, by index modulo this
 	sstHotMaxLen = 4 << 10  // longer strings are not cached (the cache stays under 4 MB)
 )
@@ -67,6 +68,8 @@ type sharedStrings struct {
 	hot     []hotString
 	blockNo int      // the block decoded in block, -1 for none
 	block   []string // its strings
+	win     []byte   // the bytes of the file from winOff, as last read
+	winOff  int64
 	buf     []byte
 }
 
@@ -200,12 +203,11 @@ func (s *sharedStrings) readSpilled(i int) (string, error) {
 // readBlock reads and decodes block b, the bytes start … end of the file.
 func (s *sharedStrings) readBlock(b int, start, end int64) error {
 	s.blockNo = -1
-	s.buf = grow(s.buf, int(end-start))
-	if _, err := s.f.ReadAt(s.buf, start); err != nil {
-		return spillError(err)
+	data, err := s.window(start, end)
+	if err != nil {
+		return err
 	}
 	s.block = s.block[:0]
-	data := s.buf
 	for len(data) > 0 {
 		l, w := binary.Uvarint(data)
 		if w <= 0 || uint64(len(data)-w) < l {
@@ -219,6 +221,23 @@ func (s *sharedStrings) readBlock(b int, start, end int64) error {
 	}
 	s.blockNo = b
 	return nil
+}
+
+// window returns the bytes start … end (at most sstWindow) of the file, from the last read when
+// it has them: rows use their strings in the table's order, so one read serves some thirty
+// blocks.
+func (s *sharedStrings) window(start, end int64) ([]byte, error) {
+	if start >= s.winOff && end <= s.winOff+int64(len(s.win)) {
+		return s.win[start-s.winOff : end-s.winOff], nil
+	}
+	n := min(max(end-start, sstWindow), s.size-start)
+	s.win = grow(s.win, int(n))
+	if _, err := s.f.ReadAt(s.win, start); err != nil {
+		s.win = s.win[:0]
+		return nil, spillError(err)
+	}
+	s.winOff = start
+	return s.win[:end-start], nil
 }
 
 // readOne reads the j-th string of the block that starts at off, without reading the others.
@@ -264,7 +283,7 @@ func (s *sharedStrings) close() error {
 			err = e
 		}
 	}
-	s.f, s.name, s.w, s.hot, s.block, s.buf, s.index = nil, "", nil, nil, nil, nil, nil
+	s.f, s.name, s.w, s.hot, s.block, s.win, s.buf, s.index = nil, "", nil, nil, nil, nil, nil, nil
 	s.n = s.nmem
 	return err
 }
