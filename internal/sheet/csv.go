@@ -76,7 +76,8 @@ const csvBuffer = 64 << 10
 // recordLimit is the decoded text of a CSV file as encoding/csv reads it, which has no bound of
 // its own on a record (nor on its fields: about 40 bytes each). It counts what the record being
 // read holds — its bytes, less the line breaks outside quotes (blank lines between records,
-// which encoding/csv skips), and its delimiters outside quotes — and fails the next read with
+// which encoding/csv skips), and its delimiters, quoted or not (a stray quote must not hide a
+// million of them; no cell holds tens of thousands) — and fails the next read with
 // errRecordTooLong or errTooManyFields beyond maxCSVRecordBytes or maxColumns. The counts start
 // again at each record (csvSource.next); what the buffer has read ahead of the record, at most
 // csvBuffer, is allowed for. A read fails with the context's error once the context is done.
@@ -118,9 +119,9 @@ func (l *recordLimit) count(b []byte) {
 			seg = b[:q]
 		}
 		l.held += len(seg)
+		l.fields += bytes.Count(seg, []byte{l.comma})
 		if !l.quoted {
 			l.held -= bytes.Count(seg, []byte{'\n'}) + bytes.Count(seg, []byte{'\r'})
-			l.fields += bytes.Count(seg, []byte{l.comma})
 		}
 		if q < 0 {
 			return
@@ -247,7 +248,7 @@ func (c *csvSource) next() (int, []cell, error) {
 // tooManyFields refuses the record after row c.last, of n fields or more.
 func (c *csvSource) tooManyFields(n int) error {
 	return fileError(CodeTooLarge, "CSV 文件第 "+strconv.Itoa(c.last+1)+" 行起的一行有 "+strconv.Itoa(n)+" 列以上，超过表格的上限 "+
-		strconv.Itoa(maxColumns)+" 列，无法读取：请检查分隔符是否正确")
+		strconv.Itoa(maxColumns)+" 列（可能分隔符不对，或引号不配对），无法读取：请在 Excel 中打开核对后重新另存为 CSV")
 }
 
 func (c *csvSource) close() error { return nil }

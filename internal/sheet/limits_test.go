@@ -238,9 +238,10 @@ func TestLimits(t *testing.T) {
 		{"a CSV line of 3 MB without a line break", "a.csv", []byte("姓名,性别,出生日期\n张小明,男,2015-03-10\n" + strings.Repeat("a", 3<<20)),
 			CodeTooLarge, "第 3 行起的一行超过 1 MB", 24 << 20},
 		{"a CSV quote never closed over 3 MB of lines", "a.csv", []byte("姓名,性别,出生日期\n\"张小明,男,2015-03-10\n" + strings.Repeat("李娜,女,2016-01-01\n", 150_000)),
-			CodeTooLarge, "超过 1 MB", 24 << 20},
+			CodeTooLarge, "引号不配对", 24 << 20},
 		{"a CSV record of 20,001 fields", "a.csv", []byte(csvCols), CodeTooLarge, "超过表格的上限 16384 列", 24 << 20},
 		{"a CSV line of 2,000,000 commas", "a.csv", []byte("姓名,性别,出生日期\n" + strings.Repeat(",", 2_000_000)), CodeTooLarge, "超过表格的上限 16384 列", 48 << 20}, // all parsed: 128 MB
+		{"a stray quote, then 2,000,000 commas", "a.csv", []byte("姓名,性别,出生日期\n张\"小明" + strings.Repeat(",", 2_000_000)), CodeTooLarge, "超过表格的上限 16384 列", 48 << 20},
 		{"a million blank CSV lines", "a.csv", []byte("姓名,性别,出生日期\n" + strings.Repeat("\r\n", 1_000_000) + "张小明,男,2015-03-10\n"), "", "", 24 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
