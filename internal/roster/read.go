@@ -17,8 +17,9 @@ import (
 // headerSearchRows is how far down the header row may sit below title and blank rows.
 const headerSearchRows = 30
 
-// ReadOptions set how a roster is read: the worksheet, the date of the import and the division
-// table, as for the registration template.
+// ReadOptions set how a roster is read: the worksheet, the date of the import, the division
+// table and the context that stops the reading, as for the registration template. Next returns
+// the context's error once it is done.
 type ReadOptions = sheet.ReadOptions
 
 // Row is one data row of a roster.
@@ -84,7 +85,7 @@ type Reader struct {
 // Open opens the roster of dept at path (.xlsx or .csv) and finds its header row. The Reader
 // must be closed.
 func Open(path string, dept *Department, opt ReadOptions) (*Reader, error) {
-	t, err := sheet.OpenTable(path, opt.Sheet)
+	t, err := sheet.OpenTableContext(opt.Context, path, opt.Sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func Open(path string, dept *Department, opt ReadOptions) (*Reader, error) {
 
 // NewReader reads the roster of dept from r (size bytes; name for messages), as Open.
 func NewReader(r io.ReaderAt, size int64, name string, dept *Department, opt ReadOptions) (*Reader, error) {
-	t, err := sheet.NewTable(r, size, name, opt.Sheet)
+	t, err := sheet.NewTableContext(opt.Context, r, size, name, opt.Sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +305,9 @@ func columnLetter(j int) string {
 
 // Next returns the next data row, skipping blank rows, rows whose 姓名 is marked 示例 and the
 // signature and total lines under a table; io.EOF after the last one. A problem of a row's
-// content is in the Row; Next returns an error only when the file cannot be read further.
+// content is in the Row; Next returns an error only when the file cannot be read further, or the
+// context's error once the context of ReadOptions is done (the table looks at it for every row,
+// skipped ones included).
 func (r *Reader) Next() (Row, error) {
 	for {
 		num, cells, err := r.pendingOrNext()

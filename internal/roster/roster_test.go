@@ -2,6 +2,7 @@ package roster
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -678,5 +680,89 @@ func TestRostersAsSchoolsMakeThem(t *testing.T) {
 	var se *sheet.Error
 	if !errors.As(err, &se) || se.Code != sheet.CodeNoHeader || !strings.Contains(se.Message, "2 个工作表（Sheet1、数据）的前 30 行中都没有找到表头") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// stopAfter is a context that ends by itself once its Err has answered nil n times, with no
+// Done channel: only the checks inside the readers' loops can see it end.
+type stopAfter struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (c *stopAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestReadCancelled: the context of ReadOptions reaches the table under the roster: a reader
+// whose context ended returns context.Canceled from Next, between rows and in the middle of
+// thousands of blank rows that Next skips; Open with an ended context fails with it.
+func TestReadCancelled(t *testing.T) {
+	boy, girl := testID("150302", "20150310", "123"), testID("150302", "20160101", "124")
+	csv := "学生姓名,身份证号,年级\n张小明," + boy + ",四年级\n李娜," + girl + ",三年级\n" + strings.Repeat(",,\n", 300_000) + "王芳," + girl + ",三年级\n"
+	data := []byte(csv)
+	read := func(opt ReadOptions) (int, error) {
+		rd, err := NewReader(bytes.NewReader(data), int64(len(data)), "名册.csv", dept(t, Education), opt)
+		if err != nil {
+			return 0, err
+		}
+		defer rd.Close()
+		n := 0
+		for {
+			_, err := rd.Next()
+			if err == io.EOF {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	if n, err := read(ReadOptions{Today: today}); err != nil || n != 3 {
+		t.Fatalf("not cancelled: %d rows, %v; want 3", n, err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	rd, err := NewReader(bytes.NewReader(data), int64(len(data)), "名册.csv", dept(t, Education), ReadOptions{Today: today, Context: ctx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if _, err := rd.Next(); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := rd.Next(); err != context.Canceled {
+		t.Errorf("Next after cancel: %v, want context.Canceled", err)
+	}
+
+	// Ended after NewReader and the first two rows, within the blank rows.
+	stop := &stopAfter{Context: context.Background()}
+	stop.n.Store(1 << 40)
+	rd2, err := NewReader(bytes.NewReader(data), int64(len(data)), "名册.csv", dept(t, Education), ReadOptions{Today: today, Context: stop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd2.Close()
+	for range 2 {
+		if _, err := rd2.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.n.Store(2)
+	if _, err := rd2.Next(); err != context.Canceled {
+		t.Errorf("Next cancelled among blank rows: %v, want context.Canceled", err)
+	}
+
+	path := filepath.Join(t.TempDir(), "名册.csv")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, dept(t, Education), ReadOptions{Context: ctx}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open with an ended context: %v, want context.Canceled", err)
 	}
 }

@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"iter"
 	"runtime"
@@ -194,7 +195,7 @@ func BenchmarkScanXLSX(b *testing.B) {
 }
 
 func benchScan(b *testing.B, data []byte) {
-	x, err := openXLSX(bytes.NewReader(data), int64(len(data)), "")
+	x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), "")
 	if err != nil {
 		b.Fatal(err)
 	}

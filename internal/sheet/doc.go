@@ -8,7 +8,9 @@
 // whatever cannot be read is an error of the row naming the spreadsheet column in Chinese.
 // Reading streams: an .xlsx worksheet is decompressed and scanned row by row (see xlsx.go for
 // why this package scans the sheet XML itself), a CSV file is decoded on the fly, and no more
-// than one row is held at a time.
+// than one row is held at a time, plus a workbook's shared-string table: its first 16 MB in
+// memory, the rest in a temporary file (sst.go). limits.go bounds what an upload may cost, and
+// ReadOptions.Context stops the reading when the upload's request ends (cancel.go).
 //
 // Writing produces the same template (WriteChildren, WriteRejects, Template) with excelize's
 // StreamWriter, so that an export imports back to the same records.

@@ -3,10 +3,12 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,7 +135,9 @@ func FuzzReadCSV(f *testing.F) {
 	})
 }
 
-// FuzzReadXLSXSheet puts fuzzed worksheet XML and shared strings into a valid package.
+// FuzzReadXLSXSheet puts fuzzed worksheet XML and shared strings into a valid package. The
+// sheet is also read with no memory for shared strings, every one of them spilled to a temporary
+// file: it must read the same, and leave no file behind.
 func FuzzReadXLSXSheet(f *testing.F) {
 	f.Add([]byte(trickySheet), []byte(trickySST))
 	f.Add([]byte(`<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="inlineStr"><is><t>出生日期</t></is></c></row>`+
@@ -145,11 +149,21 @@ func FuzzReadXLSXSheet(f *testing.F) {
 		`<row r="3"><c t="inlineStr"><is><t>张小明</t></is></c></row><row r="4"><c t="inlineStr"><is><t>张小红</t></is></c></row></sheetData>`+
 		`<mergeCells count="3"><mergeCell ref="A1:A2"/><mergeCell ref="B1:C1"/><mergeCell ref="B3:C9"/><x:mergeCell ref="ZZZZZ1:A0"/></mergeCells></worksheet>`), []byte(``))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><worksheet><sheetData><row><c><v><![CDATA[1]]></v></c></row></sheetData></worksheet>`), []byte(``))
+	f.Add([]byte(`<worksheet><sheetData><row><c t="s"><v>2</v></c><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c></row></sheetData></worksheet>`),
+		[]byte("<sst><si><t>a&amp;b_x000D_</t></si><si/><si><r><t>\xff</t></r><r><t>c</t></r></si></sst>"))
 	f.Fuzz(func(t *testing.T, sheet, sst []byte) {
 		data := buildXLSX(t, string(sst), [2]string{"表", string(sheet)})
 		readEverything(t, data, "f.xlsx")
+		inMemory := scanAll(data)
+		dir := withSST(t, 0)
+		if spilled := scanAll(data); !reflect.DeepEqual(spilled, inMemory) {
+			t.Fatalf("spilled table read\n%q\nin memory\n%q", spilled, inMemory)
+		}
+		if left := leftIn(t, dir); len(left) != 0 {
+			t.Fatalf("left: %q", left)
+		}
 		// The scanner itself, on the raw sheet.
-		x, err := openXLSX(bytes.NewReader(data), int64(len(data)), "")
+		x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), "")
 		if err != nil {
 			return
 		}
@@ -169,6 +183,33 @@ func FuzzReadXLSXSheet(f *testing.F) {
 			last = num
 		}
 	})
+}
+
+// scanAll reads every row of the first sheet with the sheet scanner: the rows as text, then
+// the error that stopped it, if any.
+func scanAll(data []byte) []string {
+	x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), "")
+	if err != nil {
+		return []string{"open: " + err.Error()}
+	}
+	defer x.close()
+	var out []string
+	for i := 0; i < 100000; i++ {
+		num, cells, err := x.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			out = append(out, "error: "+err.Error())
+			break
+		}
+		row := strconv.Itoa(num) + ":"
+		for _, c := range cells {
+			row += strconv.Quote(c.text) + strconv.FormatBool(c.num) + ","
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // FuzzReadFile feeds arbitrary bytes as an .xlsx file (broken zips, zips of anything).

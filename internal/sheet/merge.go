@@ -3,6 +3,8 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"slices"
 )
@@ -24,8 +26,8 @@ import (
 // filled in — is read without filling.
 var maxMergeScan uint64 = 256 << 20
 
-// maxMerges bounds the ranges kept from one worksheet.
-const maxMerges = 200000
+// errTooManyMerges is a worksheet with more than maxMerges ranges over more than one row.
+var errTooManyMerges = errors.New("too many merged ranges")
 
 // mergeRange is a merged range over more than one row: rows r0..r1 (1-based), columns c0..c1
 // (0-based), and the cells of its top row once read.
@@ -35,16 +37,17 @@ type mergeRange struct {
 }
 
 // scanMerges returns the merged ranges of a worksheet part that span more than one row,
-// ordered by their first row.
-func scanMerges(f *zip.File) ([]mergeRange, error) {
+// ordered by their first row; errTooManyMerges beyond maxMerges of them.
+func scanMerges(ctx context.Context, f *zip.File) ([]mergeRange, error) {
 	if f.UncompressedSize64 > maxMergeScan {
 		return nil, nil
 	}
-	rc, err := f.Open()
+	orc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer orc.Close()
+	rc := cancelReader{orc, ctx}
 	var out []mergeRange
 	const keep = 512 // a <mergeCell ref="…"/> element split between two reads is found whole
 	buf := make([]byte, 256<<10)
@@ -64,7 +67,10 @@ func scanMerges(f *zip.File) ([]mergeRange, error) {
 				break
 			}
 			i += j + len("mergeCell ")
-			if r, ok := mergeRef(data[i:]); ok && r.r1 > r.r0 && len(out) < maxMerges {
+			if r, ok := mergeRef(data[i:]); ok && r.r1 > r.r0 {
+				if len(out) == maxMerges {
+					return nil, errTooManyMerges
+				}
 				out = append(out, r)
 			}
 		}
@@ -129,18 +135,19 @@ func cellRef(ref string) (col, row int, ok bool) {
 }
 
 // fillMerged gives row num (its cells in x.cells) the values of the merged ranges it lies in
-// below their top row.
-func (x *xlsxSource) fillMerged(num int) {
+// below their top row. The top rows' values held meanwhile are bounded by maxMergeHeldBytes
+// (errMergeHeld).
+func (x *xlsxSource) fillMerged(num int) error {
 	for x.mi < len(x.merges) && x.merges[x.mi].r0 <= num {
 		m := &x.merges[x.mi]
 		x.mi++
 		if m.r1 < num {
 			continue
 		}
-		if m.r0 == num {
-			m.top = make([]cell, m.c1-m.c0+1)
-			for c := m.c0; c <= m.c1 && c < len(x.cells); c++ {
-				m.top[c-m.c0] = x.cells[c]
+		if m.r0 == num && m.c0 < len(x.cells) {
+			m.top = slices.Clone(x.cells[m.c0:min(m.c1+1, len(x.cells))])
+			if x.held += m.heldBytes(); x.held > maxMergeHeldBytes {
+				return errMergeHeld
 			}
 		}
 		x.active = append(x.active, m)
@@ -155,6 +162,8 @@ func (x *xlsxSource) fillMerged(num int) {
 	keep := x.active[:0]
 	for _, m := range x.active {
 		if m.r1 < num {
+			x.held -= m.heldBytes()
+			m.top = nil
 			continue
 		}
 		keep = append(keep, m)
@@ -174,5 +183,16 @@ func (x *xlsxSource) fillMerged(num int) {
 			}
 		}
 	}
+	clear(x.active[len(keep):])
 	x.active = keep
+	return nil
+}
+
+// heldBytes is what the range's top-row values hold: their text and a cell each.
+func (m *mergeRange) heldBytes() int {
+	n := 0
+	for _, c := range m.top {
+		n += 24 + len(c.text)
+	}
+	return n
 }

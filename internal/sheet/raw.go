@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -26,11 +27,13 @@ type Cell struct {
 // handling: the caller decides which row is the header. It is not safe for concurrent use.
 type Table struct {
 	src      source
+	ctx      context.Context
+	done     <-chan struct{} // ctx.Done()
 	file     *os.File
 	name     string
 	format   string
 	date1904 bool
-	done     bool
+	eof      bool
 	// book and rest: a workbook opened without a sheet name, and the worksheets NextSheet may
 	// still try.
 	book *xlsxBook
@@ -42,8 +45,15 @@ type Table struct {
 // OpenTable opens the workbook at path (.xlsx, an .xls that is an .xlsx inside, or .csv);
 // sheetName selects a worksheet ("" the first visible one). The Table must be closed.
 func OpenTable(path, sheetName string) (*Table, error) {
+	return OpenTableContext(context.Background(), path, sheetName)
+}
+
+// OpenTableContext is OpenTable with a context that stops the reading when it ends: Next then
+// returns the context's error (as ReadOptions.Context does for a Reader). nil means
+// context.Background().
+func OpenTableContext(ctx context.Context, path, sheetName string) (*Table, error) {
 	t, f, err := openFile(path, func(f *os.File, size int64, name string) (*Table, error) {
-		return NewTable(f, size, name, sheetName)
+		return NewTableContext(ctx, f, size, name, sheetName)
 	})
 	if err != nil {
 		return nil, err
@@ -56,50 +66,79 @@ func OpenTable(path, sheetName string) (*Table, error) {
 // format is decided by the content, as for NewReader, and the same files are refused with the
 // same *Error.
 func NewTable(r io.ReaderAt, size int64, name, sheetName string) (*Table, error) {
-	t := &Table{name: name}
+	return NewTableContext(context.Background(), r, size, name, sheetName)
+}
+
+// NewTableContext is NewTable with a context that stops the reading when it ends (see
+// OpenTableContext).
+func NewTableContext(ctx context.Context, r io.ReaderAt, size int64, name, sheetName string) (*Table, error) {
+	ctx = contextOf(ctx)
+	t := &Table{name: name, ctx: ctx, done: ctx.Done()}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ff, err := sniff(r, size, name)
 	if err != nil {
-		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		return nil, t.openError(err)
 	}
 	switch ff {
 	case formatXLSX:
-		b, err := openBook(r, size)
+		b, err := openBook(ctx, r, size)
 		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, t.openError(err)
 		}
 		cands, err := b.candidates(sheetName)
 		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			b.close()
+			return nil, t.openError(err)
 		}
 		x, err := b.open(cands[0])
 		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			b.close()
+			return nil, t.openError(err)
 		}
 		t.src, t.format, t.date1904, t.book, t.rest, t.Sheet = x, "xlsx", x.date1904, b, cands[1:], cands[0].name
 	default:
-		c, err := openText(r, size)
+		c, err := openText(ctx, r, size)
 		if err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, t.openError(err)
 		}
 		t.src, t.format = c, "csv"
 	}
 	return t, nil
 }
 
+// openError wraps an error of NewTableContext; the context's error, when the context ended,
+// whatever the reading failed with then.
+func (t *Table) openError(err error) error {
+	if e := t.ctx.Err(); e != nil {
+		err = e
+	}
+	return fmt.Errorf("sheet: %s: %w", t.name, err)
+}
+
 // Next returns the next row that has cells: its 1-based row number as the spreadsheet shows it
 // and its cells (cleaned of surrounding white space, ="…" and a leading apostrophe); io.EOF
-// after the last one.
+// after the last one; the context's error (unwrapped) once the context is done.
 func (t *Table) Next() (int, []Cell, error) {
-	if t.done {
+	if t.eof {
 		return 0, nil, io.EOF
+	}
+	select {
+	case <-t.done:
+		return 0, nil, t.ctx.Err()
+	default:
 	}
 	num, cells, err := t.src.next()
 	if err == io.EOF {
-		t.done = true
+		t.eof = true
 		return 0, nil, io.EOF
 	}
 	if err != nil {
-		t.done = true
+		if e := t.ctx.Err(); e != nil {
+			return 0, nil, e
+		}
+		t.eof = true
 		return 0, nil, fmt.Errorf("sheet: %s: %w", t.name, err)
 	}
 	out := make([]Cell, len(cells))
@@ -123,7 +162,7 @@ func (t *Table) NextSheet() (bool, error) {
 		return false, fmt.Errorf("sheet: %s: %w", t.name, err)
 	}
 	t.src.close()
-	t.src, t.date1904, t.done, t.Sheet = x, x.date1904, false, ws.name
+	t.src, t.date1904, t.eof, t.Sheet = x, x.date1904, false, ws.name
 	return true, nil
 }
 
@@ -133,9 +172,14 @@ func (t *Table) Format() string { return t.format }
 // Date1904 reports a workbook in the 1904 date system (old Mac workbooks), for DateCell.
 func (t *Table) Date1904() bool { return t.date1904 }
 
-// Close releases the file.
+// Close releases the file, and the temporary file of a large shared-string table.
 func (t *Table) Close() error {
 	err := t.src.close()
+	if t.book != nil {
+		if e := t.book.close(); err == nil {
+			err = e
+		}
+	}
 	if t.file != nil {
 		if e := t.file.Close(); err == nil {
 			err = e

@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,11 @@ type ReadOptions struct {
 	Today child.Date
 	// Regions is the division table for addresses; nil means region.Default().
 	Regions *region.Table
+	// Context stops the reading when it ends (the client went away, a deadline passed): Next,
+	// and NewReader while it looks for the header, then return the context's error. Every loop
+	// over the file's content looks at it at least every 64 KB of input. nil means
+	// context.Background().
+	Context context.Context
 }
 
 // Row is one data row of the file read into a record.
@@ -101,6 +107,9 @@ type source interface {
 // Reader reads the children of a workbook one row at a time. It is not safe for concurrent use.
 type Reader struct {
 	src       source
+	book      *xlsxBook // the workbook of an .xlsx, closed with the Reader
+	ctx       context.Context
+	done      <-chan struct{} // ctx.Done()
 	file      *os.File
 	name      string
 	format    string
@@ -113,7 +122,7 @@ type Reader struct {
 	dateCol   []bool // by file column: a date column
 	paths     pathCache
 	warnings  []Problem
-	done      bool
+	eof       bool
 	// pending is a row read ahead to look for a second header row, given back by Next.
 	pending *pendingRow
 }
@@ -161,9 +170,13 @@ func openFile[T any](path string, open func(f *os.File, size int64, name string)
 // a *bytes.Reader); name is the file's name, for messages and to tell a damaged .xlsx from text.
 // The format is decided by the content. NewReader reads up to the header row.
 func NewReader(r io.ReaderAt, size int64, name string, opt ReadOptions) (*Reader, error) {
-	rd := &Reader{name: name, warnings: []Problem{}, copt: child.Options{Today: opt.Today, Import: true, Regions: opt.Regions}}
+	ctx := contextOf(opt.Context)
+	rd := &Reader{name: name, ctx: ctx, done: ctx.Done(), warnings: []Problem{}, copt: child.Options{Today: opt.Today, Import: true, Regions: opt.Regions}}
 	if rd.copt.Regions == nil {
 		rd.copt.Regions = region.Default()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	ff, err := sniff(r, size, name)
 	if err != nil {
@@ -171,36 +184,58 @@ func NewReader(r io.ReaderAt, size int64, name string, opt ReadOptions) (*Reader
 	}
 	if ff == formatXLSX {
 		if err := rd.openSheet(r, size, opt.Sheet); err != nil {
-			return nil, fmt.Errorf("sheet: %s: %w", name, err)
+			return nil, rd.openError(err)
 		}
 		return rd, nil
 	}
-	c, err := openText(r, size)
+	c, err := openText(ctx, r, size)
 	if err != nil {
-		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		return nil, rd.openError(err)
 	}
 	rd.src, rd.format = c, "csv"
 	if err := rd.findHeader(); err != nil {
 		rd.src.close()
-		return nil, fmt.Errorf("sheet: %s: %w", name, err)
+		return nil, rd.openError(err)
 	}
 	return rd, nil
+}
+
+// openError wraps an error of NewReader; the context's error, when the context ended, whatever
+// the reading failed with then.
+func (r *Reader) openError(err error) error {
+	if e := r.ctx.Err(); e != nil {
+		err = e
+	}
+	return fmt.Errorf("sheet: %s: %w", r.name, err)
 }
 
 // openSheet opens the worksheet named sheet, or without a name the first worksheet that has a
 // header: workbooks often open on a sheet of instructions (填写说明) or a cover, with the table
 // on the next one.
 func (r *Reader) openSheet(ra io.ReaderAt, size int64, sheet string) error {
-	b, err := openBook(ra, size)
+	b, err := openBook(r.ctx, ra, size)
 	if err != nil {
 		return err
 	}
+	if err := r.findSheet(b, sheet); err != nil {
+		b.close()
+		return err
+	}
+	r.book = b
+	return nil
+}
+
+// findSheet opens in b the worksheet named sheet, or the first one with a header.
+func (r *Reader) findSheet(b *xlsxBook, sheet string) error {
 	cands, err := b.candidates(sheet)
 	if err != nil {
 		return err
 	}
 	var first error
 	for _, ws := range cands {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
 		x, err := b.open(ws)
 		if err != nil {
 			return err
@@ -243,9 +278,14 @@ func (r *Reader) HeaderRow() int { return r.headerRow }
 // (ignored, each reported once) and required columns that are missing.
 func (r *Reader) Warnings() []Problem { return r.warnings }
 
-// Close releases the file.
+// Close releases the file, and the temporary file of a large shared-string table.
 func (r *Reader) Close() error {
 	err := r.src.close()
+	if r.book != nil {
+		if e := r.book.close(); err == nil {
+			err = e
+		}
+	}
 	if r.file != nil {
 		if e := r.file.Close(); err == nil {
 			err = e
@@ -444,12 +484,17 @@ func (r *Reader) setHeader(num int, cells []cell) error {
 // Next returns the next data row, skipping blank rows, the template's example row (姓名 marked
 // 示例) and the signature lines under a table (填表人：…); io.EOF after the last one. An error of
 // a row's content is in the Row, never returned: Next returns an error only when the file cannot
-// be read further.
+// be read further, or the context's error (unwrapped) once the context of ReadOptions is done.
 func (r *Reader) Next() (Row, error) {
-	if r.done {
+	if r.eof {
 		return Row{}, io.EOF
 	}
 	for {
+		select {
+		case <-r.done:
+			return Row{}, r.ctx.Err()
+		default:
+		}
 		var num int
 		var cells []cell
 		var err error
@@ -459,11 +504,14 @@ func (r *Reader) Next() (Row, error) {
 			num, cells, err = r.src.next()
 		}
 		if err == io.EOF {
-			r.done = true
+			r.eof = true
 			return Row{}, io.EOF
 		}
 		if err != nil {
-			r.done = true
+			if e := r.ctx.Err(); e != nil {
+				return Row{}, e
+			}
+			r.eof = true
 			return Row{}, fmt.Errorf("sheet: %s: %w", r.name, err)
 		}
 		var vals [numColumns]cell

@@ -17,6 +17,8 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -26,20 +28,13 @@ import (
 	"unicode/utf8"
 )
 
-// Limits that keep a hostile or broken file from exhausting memory.
-const (
-	maxColumns     = 16384 // XFD, the last column of a worksheet
-	maxSharedBytes = 256 << 20
-	maxPartBytes   = 16 << 20 // workbook.xml and relationship parts
-	maxTagBytes    = 1 << 20
-	maxTextBytes   = 1 << 20 // one cell's text; Excel allows 32,767 characters
-)
-
 // xlsxSource reads the rows of one worksheet.
 type xlsxSource struct {
 	rc       io.ReadCloser
 	sc       *xmlScanner
-	sst      []string
+	sst      *sharedStrings
+	sstErr   error     // a shared string that could not be read back, found by value
+	owner    *xlsxBook // closed with the source (openXLSX); nil when the book outlives it
 	date1904 bool
 	sheet    string // the worksheet's name
 	lastRow  int
@@ -51,6 +46,7 @@ type xlsxSource struct {
 	merges   []mergeRange // ranges over more than one row, by first row
 	mi       int          // merges[:mi] have begun
 	active   []*mergeRange
+	held     int // bytes of the top-row values of active (maxMergeHeldBytes)
 }
 
 // zipIndex finds parts by name regardless of case and slash direction, as Excel does.
@@ -87,28 +83,45 @@ type workbookSheet struct {
 // xlsxBook is an opened workbook: its parts, its worksheets and its shared strings, from which
 // any of its worksheets can be read.
 type xlsxBook struct {
+	ctx      context.Context
 	idx      zipIndex
 	sheets   []workbookSheet
 	targets  map[string]string // relationship id → part
-	sst      []string
+	sst      *sharedStrings
 	date1904 bool
 }
 
-// openXLSX opens the worksheet named sheet (the first visible worksheet when sheet is "").
-func openXLSX(ra io.ReaderAt, size int64, sheet string) (*xlsxSource, error) {
-	b, err := openBook(ra, size)
+// close releases the shared string table (its temporary file). It may be called more than once.
+func (b *xlsxBook) close() error { return b.sst.close() }
+
+// openXLSX opens the worksheet named sheet (the first visible worksheet when sheet is ""); the
+// book is closed with the source.
+func openXLSX(ctx context.Context, ra io.ReaderAt, size int64, sheet string) (*xlsxSource, error) {
+	b, err := openBook(ctx, ra, size)
 	if err != nil {
 		return nil, err
 	}
 	cands, err := b.candidates(sheet)
 	if err != nil {
+		b.close()
 		return nil, err
 	}
-	return b.open(cands[0])
+	x, err := b.open(cands[0])
+	if err != nil {
+		b.close()
+		return nil, err
+	}
+	x.owner = b
+	return x, nil
 }
 
-// openBook opens the workbook's container, workbook part and shared strings.
-func openBook(ra io.ReaderAt, size int64) (*xlsxBook, error) {
+// openBook opens the workbook's container, workbook part and shared strings. The book must be
+// closed (its shared strings may be in a temporary file).
+func openBook(ctx context.Context, ra io.ReaderAt, size int64) (*xlsxBook, error) {
+	if n, ok := zipEntries(ra, size); ok && n > maxZipEntries {
+		return nil, fileError(CodeTooLarge, "工作簿包含 "+strconv.FormatUint(n, 10)+" 个部件，超过 "+strconv.Itoa(maxZipEntries)+
+			" 个，无法读取：请删除多余的图片和工作表，或将数据复制到新的工作簿另存为 .xlsx")
+	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
 		return nil, fileError(CodeBadXLSX, "文件不是有效的 .xlsx 工作簿（zip 结构损坏），请在 Excel 中重新另存为 .xlsx")
@@ -139,7 +152,7 @@ func openBook(ra io.ReaderAt, size int64) (*xlsxBook, error) {
 		}
 		return nil, fileError(CodeBadXLSX, "文件不是 Excel 工作簿（缺少 workbook.xml），请上传 .xlsx 或 .csv 文件")
 	}
-	b := &xlsxBook{idx: idx, targets: map[string]string{}}
+	b := &xlsxBook{ctx: ctx, idx: idx, targets: map[string]string{}, sst: &sharedStrings{}}
 	b.sheets, b.date1904 = parseWorkbook(wb)
 	dir := path.Dir(wbPath)
 	relsPath := path.Join(dir, "_rels", path.Base(wbPath)+".rels")
@@ -161,11 +174,49 @@ func openBook(ra io.ReaderAt, size int64) (*xlsxBook, error) {
 		if f.UncompressedSize64 > maxSharedBytes {
 			return nil, fileError(CodeTooLarge, "工作簿的共享字符串表超过 256 MB，请拆分后再导入")
 		}
-		if b.sst, err = loadSharedStrings(f); err != nil {
+		sst, err := loadSharedStrings(ctx, f)
+		switch {
+		case isCancel(err), errors.Is(err, errSpill):
+			return nil, err
+		case err != nil:
 			return nil, fileError(CodeBadXLSX, "工作簿的共享字符串表损坏，无法读取（"+err.Error()+"），请在 Excel 中重新另存为 .xlsx")
 		}
+		b.sst = sst
 	}
 	return b, nil
+}
+
+// zipEntries returns the number of entries that a zip's end-of-central-directory record (or its
+// zip64 record) declares, read before archive/zip allocates a File for each; false when there is
+// no such record (archive/zip then says what is wrong).
+func zipEntries(ra io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, locatorLen = 22, 20
+	tail := min(size, eocdLen+65535+locatorLen)
+	buf := make([]byte, tail)
+	if n, _ := ra.ReadAt(buf, size-tail); int64(n) < tail {
+		return 0, false
+	}
+	le := binary.LittleEndian
+	for i := len(buf) - eocdLen; i >= 0; i-- {
+		if le.Uint32(buf[i:]) != 0x06054b50 || i+eocdLen+int(le.Uint16(buf[i+20:])) > len(buf) {
+			continue
+		}
+		n := uint64(le.Uint16(buf[i+10:]))
+		if n != 0xFFFF || i < locatorLen || le.Uint32(buf[i-locatorLen:]) != 0x07064b50 {
+			return n, true
+		}
+		// zip64: the locator gives the offset of the zip64 record, which has the count.
+		var rec [40]byte
+		off := int64(le.Uint64(buf[i-locatorLen+8:]))
+		if off < 0 || off > size-int64(len(rec)) {
+			return n, true
+		}
+		if _, err := ra.ReadAt(rec[:], off); err != nil || le.Uint32(rec[:]) != 0x06064b50 {
+			return n, true
+		}
+		return le.Uint64(rec[32:]), true
+	}
+	return 0, false
 }
 
 // candidates lists the worksheets a reader may take, in the order to try them: the one named
@@ -208,15 +259,41 @@ func (b *xlsxBook) candidates(sheet string) ([]workbookSheet, error) {
 // open starts reading a worksheet. Its merged ranges are read first (see scanMerges).
 func (b *xlsxBook) open(ws workbookSheet) (*xlsxSource, error) {
 	f := b.idx[partKey(b.targets[ws.rid])]
-	merges, err := scanMerges(f)
-	if err != nil {
+	if err := checkInflate(f, ws.name); err != nil {
+		return nil, err
+	}
+	merges, err := scanMerges(b.ctx, f)
+	switch {
+	case isCancel(err):
+		return nil, err
+	case errors.Is(err, errTooManyMerges):
+		return nil, fileError(CodeTooLarge, "工作表“"+ws.name+"”的跨行合并单元格超过 "+strconv.Itoa(maxMerges)+
+			" 处，无法读取：请取消不必要的合并单元格后再导入")
+	case err != nil:
 		return nil, fileError(CodeBadXLSX, "无法读取工作表“"+ws.name+"”："+err.Error())
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fileError(CodeBadXLSX, "无法读取工作表“"+ws.name+"”："+err.Error())
 	}
-	return &xlsxSource{rc: rc, sc: newXMLScanner(rc), sst: b.sst, date1904: b.date1904, sheet: ws.name, merges: merges}, nil
+	return &xlsxSource{rc: rc, sc: newXMLScanner(cancelReader{rc, b.ctx}), sst: b.sst, date1904: b.date1904, sheet: ws.name, merges: merges}, nil
+}
+
+// checkInflate refuses a worksheet part that would inflate beyond maxSheetBytes, or beyond
+// maxInflateRatio times its compressed size: a decompression bomb, most often of blank rows.
+// archive/zip holds a part to the size its directory declares, so the declared size is a bound.
+func checkInflate(f *zip.File, sheet string) error {
+	mb := strconv.FormatUint(f.UncompressedSize64>>20, 10)
+	switch {
+	case f.UncompressedSize64 > maxSheetBytes:
+		return fileError(CodeTooLarge, "工作表“"+sheet+"”解压后有 "+mb+" MB，超过 "+strconv.Itoa(maxSheetBytes>>30)+
+			" GB，无法读取：请拆分成几个文件导入")
+	case f.UncompressedSize64 > inflateRatioFloor && f.UncompressedSize64/maxInflateRatio > f.CompressedSize64:
+		return fileError(CodeTooLarge, "工作表“"+sheet+"”解压后有 "+mb+" MB，是压缩大小的 "+
+			strconv.FormatUint(f.UncompressedSize64/max(f.CompressedSize64, 1), 10)+" 倍，不像正常的表格（通常是大量空行或空单元格）："+
+			"请删除数据下方多余的行（选中后“删除”而不是“清除内容”），另存后再导入")
+	}
+	return nil
 }
 
 // resolveTarget resolves a relationship target against the directory of its source part.
@@ -292,65 +369,6 @@ func parseWorkbook(data []byte) (sheets []workbookSheet, date1904 bool) {
 	}
 }
 
-// loadSharedStrings reads the shared string table: the text of each <si>, rich-text runs joined,
-// phonetic runs (<rPh>) left out.
-func loadSharedStrings(f *zip.File) ([]string, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	sc := newXMLScanner(rc)
-	var out []string
-	var buf []byte
-	inSI, inT, rph := false, false, 0
-	for {
-		switch sc.next(inSI && inT && rph == 0) {
-		case tokEOF:
-			if sc.err != nil {
-				return out, sc.err
-			}
-			return out, nil
-		case tokText:
-			buf = appendCapped(buf, sc.text)
-		case tokStart:
-			switch string(sc.name) {
-			case "si":
-				inSI, buf = !sc.self, buf[:0]
-				if sc.self {
-					out = append(out, "")
-				}
-			case "t":
-				inT = !sc.self
-			case "rPh":
-				if !sc.self {
-					rph++
-				}
-			case "sst":
-				if n, ok := sc.attr("uniqueCount"); ok {
-					if c, err := strconv.Atoi(n); err == nil && c > 0 && c < 1<<22 {
-						out = make([]string, 0, c)
-					}
-				}
-			}
-		case tokEnd:
-			switch string(sc.name) {
-			case "si":
-				if inSI {
-					out = append(out, cellString(buf))
-				}
-				inSI = false
-			case "t":
-				inT = false
-			case "rPh":
-				if rph > 0 {
-					rph--
-				}
-			}
-		}
-	}
-}
-
 func appendCapped(buf, b []byte) []byte {
 	if room := maxTextBytes - len(buf); room < len(b) {
 		if room <= 0 {
@@ -400,35 +418,61 @@ func (x *xlsxSource) next() (int, []cell, error) {
 			}
 			x.lastRow = num
 			x.cells = x.cells[:0]
-			if x.sc.self {
-				x.fillMerged(num)
-				return num, x.cells, nil
-			}
-			if err := x.readRow(); err != nil {
-				x.done = true
-				return 0, nil, fileError(CodeBadXLSX, "工作表“"+x.sheet+"”第 "+strconv.Itoa(num)+" 行的数据损坏，无法继续读取（"+err.Error()+"）")
+			if !x.sc.self {
+				if err := x.readRow(); err != nil {
+					x.done = true
+					return 0, nil, x.rowError(num, err)
+				}
 			}
 			if len(x.merges) > 0 {
-				x.fillMerged(num)
+				if err := x.fillMerged(num); err != nil {
+					x.done = true
+					return 0, nil, x.rowError(num, err)
+				}
 			}
 			return num, x.cells, nil
 		}
 	}
 }
 
+// Errors of readRow and fillMerged besides the XML's.
+var (
+	errRowTooLarge = errors.New("row too large")
+	errMergeHeld   = errors.New("merged ranges too large")
+)
+
+// rowError says why row num could not be read.
+func (x *xlsxSource) rowError(num int, err error) error {
+	row := "工作表“" + x.sheet + "”第 " + strconv.Itoa(num) + " 行"
+	switch {
+	case isCancel(err), errors.Is(err, errSpill):
+		return err
+	case errors.Is(err, errRowTooLarge):
+		return fileError(CodeTooLarge, row+"的内容超过 "+strconv.Itoa(maxRowBytes>>20)+" MB，无法读取：请检查该行是否误粘贴了大量内容")
+	case errors.Is(err, errMergeHeld):
+		return fileError(CodeTooLarge, row+"所在的合并单元格过多或内容过长（超过 "+strconv.Itoa(maxMergeHeldBytes>>20)+
+			" MB），无法读取：请取消不必要的合并单元格后再导入")
+	}
+	return fileError(CodeBadXLSX, row+"的数据损坏，无法继续读取（"+err.Error()+"）")
+}
+
 // end finishes the sheet: io.EOF, or an error when the data could not be read to the end (a
-// damaged zip entry fails its checksum there). A worksheet without sheetData is empty.
+// damaged zip entry fails its checksum there), or the context's error when it ended the
+// reading. A worksheet without sheetData is empty.
 func (x *xlsxSource) end() error {
 	x.done = true
-	if x.sc.err != nil {
+	switch {
+	case isCancel(x.sc.err):
+		return x.sc.err
+	case x.sc.err != nil:
 		return fileError(CodeBadXLSX, "工作表“"+x.sheet+"”的数据损坏，无法读完："+x.sc.err.Error())
 	}
 	return io.EOF
 }
 
-// readRow reads the cells of a <row> up to its end tag.
+// readRow reads the cells of a <row> up to its end tag, at most maxRowBytes of text.
 func (x *xlsxSource) readRow() error {
-	col := -1
+	col, size := -1, 0
 	for {
 		switch x.sc.next(false) {
 		case tokEOF:
@@ -462,8 +506,14 @@ func (x *xlsxSource) readRow() error {
 			if err != nil {
 				return err
 			}
+			if x.sstErr != nil {
+				return x.sstErr
+			}
 			if col >= maxColumns || c.text == "" {
 				continue
+			}
+			if size += len(c.text); size > maxRowBytes {
+				return errRowTooLarge
 			}
 			for len(x.cells) <= col {
 				x.cells = append(x.cells, cell{})
@@ -604,10 +654,14 @@ func (x *xlsxSource) value(typ string) cell {
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(string(x.vbuf)))
-		if err != nil || i < 0 || i >= len(x.sst) {
+		if err != nil {
 			return cell{}
 		}
-		return cell{text: x.sst[i]}
+		s, err := x.sst.get(i)
+		if err != nil {
+			x.sstErr = err
+		}
+		return cell{text: s}
 	case "inlineStr":
 		if len(x.tbuf) == 0 {
 			return cell{text: cellString(x.vbuf)}
@@ -640,7 +694,16 @@ func cellString(b []byte) string {
 	return s
 }
 
-func (x *xlsxSource) close() error { return x.rc.Close() }
+// close ends the reading of the worksheet (and closes the book of openXLSX).
+func (x *xlsxSource) close() error {
+	err := x.rc.Close()
+	if x.owner != nil {
+		if e := x.owner.close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
 
 // cellType returns the cell type attribute as a constant string, without allocating for the
 // types of SpreadsheetML.

@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"io"
 	"reflect"
 	"slices"
@@ -17,17 +18,48 @@ import (
 // an optional shared string table, with the package parts around them that Excel writes.
 func buildXLSX(t testing.TB, sst string, sheets ...[2]string) []byte {
 	t.Helper()
+	parts := make([]sheetPart, len(sheets))
+	for i, s := range sheets {
+		parts[i] = sheetPart{name: s[0], write: func(w io.Writer) { _, _ = io.WriteString(w, s[1]) }}
+	}
+	var table func(io.Writer)
+	if sst != "" {
+		table = func(w io.Writer) { _, _ = io.WriteString(w, sst) }
+	}
+	return buildXLSXStream(t, table, parts...)
+}
+
+// sheetPart is a worksheet of buildXLSXStream: its name and what writes its XML — or, with raw
+// set, its deflated XML under that zip header (which may say anything of the sizes).
+type sheetPart struct {
+	name  string
+	write func(w io.Writer)
+	raw   *zip.FileHeader
+}
+
+// buildXLSXStream is buildXLSX with parts written by functions, for parts too large to hold as
+// strings (they are compressed as they are written); sst nil for none.
+func buildXLSXStream(t testing.TB, sst func(io.Writer), sheets ...sheetPart) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	add := func(name, body string) {
-		w, err := zw.Create(name)
+	addRaw := func(name string, write func(io.Writer), raw *zip.FileHeader) {
+		var w io.Writer
+		var err error
+		if raw != nil {
+			h := *raw
+			h.Name = name
+			w, err = zw.CreateRaw(&h)
+		} else {
+			w, err = zw.Create(name)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := io.WriteString(w, body); err != nil {
-			t.Fatal(err)
-		}
+		write(w)
 	}
+	add := func(name string, write func(io.Writer)) { addRaw(name, write, nil) }
+	addString := func(name, body string) { add(name, func(w io.Writer) { _, _ = io.WriteString(w, body) }) }
 	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
 	var ct, wb, rels strings.Builder
 	ct.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>`)
@@ -36,11 +68,11 @@ func buildXLSX(t testing.TB, sst string, sheets ...[2]string) []byte {
 	for i, s := range sheets {
 		n := strconv.Itoa(i + 1)
 		ct.WriteString(`<Override PartName="/xl/worksheets/sheet` + n + `.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
-		wb.WriteString(`<sheet name="` + s[0] + `" sheetId="` + n + `" r:id="rId` + n + `"/>`)
+		wb.WriteString(`<sheet name="` + s.name + `" sheetId="` + n + `" r:id="rId` + n + `"/>`)
 		rels.WriteString(`<Relationship Id="rId` + n + `" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet` + n + `.xml"/>`)
-		add("xl/worksheets/sheet"+n+".xml", s[1])
+		addRaw("xl/worksheets/sheet"+n+".xml", s.write, s.raw)
 	}
-	if sst != "" {
+	if sst != nil {
 		ct.WriteString(`<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>`)
 		rels.WriteString(`<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>`)
 		add("xl/sharedStrings.xml", sst)
@@ -48,10 +80,10 @@ func buildXLSX(t testing.TB, sst string, sheets ...[2]string) []byte {
 	ct.WriteString(`</Types>`)
 	wb.WriteString(`</sheets></workbook>`)
 	rels.WriteString(`</Relationships>`)
-	add("[Content_Types].xml", ct.String())
-	add("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
-	add("xl/workbook.xml", wb.String())
-	add("xl/_rels/workbook.xml.rels", rels.String())
+	addString("[Content_Types].xml", ct.String())
+	addString("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	addString("xl/workbook.xml", wb.String())
+	addString("xl/_rels/workbook.xml.rels", rels.String())
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +126,7 @@ const trickySST = `<?xml version="1.0" encoding="UTF-8"?>
 // number.
 func sourceRows(t *testing.T, data []byte) map[int][]string {
 	t.Helper()
-	x, err := openXLSX(bytes.NewReader(data), int64(len(data)), "")
+	x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +209,7 @@ func TestXLSXMatchesExcelize(t *testing.T) {
 // TestXLSXCellTypes checks what the tricky sheet gives cell by cell, types included.
 func TestXLSXCellTypes(t *testing.T) {
 	data := buildXLSX(t, trickySST, [2]string{"数据", trickySheet})
-	x, err := openXLSX(bytes.NewReader(data), int64(len(data)), "")
+	x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +253,7 @@ func TestXLSXSheetChoice(t *testing.T) {
 		{" 第二 ", "b", ""},
 		{"第三", "", CodeSheetNotFound},
 	} {
-		x, err := openXLSX(bytes.NewReader(data), int64(len(data)), tc.sheet)
+		x, err := openXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), tc.sheet)
 		if tc.code != "" {
 			if fileErrorCode(err) != tc.code {
 				t.Errorf("sheet %q: got error %v, want code %s", tc.sheet, err, tc.code)

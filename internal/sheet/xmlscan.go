@@ -65,6 +65,15 @@ func newXMLScanner(r io.Reader) *xmlScanner {
 	return &xmlScanner{r: bufio.NewReaderSize(r, 64<<10)}
 }
 
+// unexpected is the error of input that ended inside a token: io.ErrUnexpectedEOF for its end,
+// else the reader's own error (the context's, a damaged zip entry's).
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
 func (s *xmlScanner) fail(err error) int {
 	if err != nil && err != io.EOF && s.err == nil {
 		s.err = err
@@ -96,7 +105,7 @@ func (s *xmlScanner) next(keep bool) int {
 		}
 		b, err = s.r.ReadByte()
 		if err != nil {
-			return s.fail(io.ErrUnexpectedEOF)
+			return s.fail(unexpected(err))
 		}
 		switch b {
 		case '/':
@@ -243,7 +252,7 @@ func (s *xmlScanner) declaration() (cdata bool, err error) {
 	for {
 		c, err := s.r.ReadByte()
 		if err != nil {
-			return false, io.ErrUnexpectedEOF
+			return false, unexpected(err)
 		}
 		switch c {
 		case '[':
@@ -268,7 +277,7 @@ func (s *xmlScanner) readPast(end string, keep bool) error {
 	for {
 		c, err := s.r.ReadByte()
 		if err != nil {
-			return io.ErrUnexpectedEOF
+			return unexpected(err)
 		}
 		if keep && len(s.raw) < maxTextBytes {
 			s.raw = append(s.raw, c)
