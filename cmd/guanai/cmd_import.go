@@ -111,7 +111,7 @@ func importChildren(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("读取文件 %s：%w", file, err)
 	}
-	rd, err := sheet.Open(file, sheet.ReadOptions{Sheet: *sheetName, Today: child.DateOf(env.Now().In(chinaTime))})
+	rd, err := sheet.Open(file, sheet.ReadOptions{Sheet: *sheetName, Today: child.DateOf(env.Now().In(chinaTime)), Context: ctx})
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func importRoster(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("读取文件 %s：%w", file, err)
 	}
-	rd, err := roster.Open(file, dept, roster.ReadOptions{Sheet: *sheetName, Today: today})
+	rd, err := roster.Open(file, dept, roster.ReadOptions{Sheet: *sheetName, Today: today, Context: ctx})
 	if err != nil {
 		return err
 	}

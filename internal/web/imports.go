@@ -40,7 +40,7 @@ func (s *Server) importChildren(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.close()
-	rd, err := sheet.NewReader(up.ra, up.size, up.name, sheet.ReadOptions{Today: s.Today(), Regions: s.Regions})
+	rd, err := sheet.NewReader(up.ra, up.size, up.name, sheet.ReadOptions{Today: s.Today(), Regions: s.Regions, Context: r.Context()})
 	if err != nil {
 		s.fail(w, r, sheetError(err))
 		return

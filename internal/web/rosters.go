@@ -108,7 +108,7 @@ func (s *Server) uploadRoster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer up.close()
-	rd, err := roster.NewReader(up.ra, up.size, up.name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions})
+	rd, err := roster.NewReader(up.ra, up.size, up.name, d, roster.ReadOptions{Today: s.Today(), Regions: s.Regions, Context: r.Context()})
 	if err != nil {
 		s.fail(w, r, sheetError(err))
 		return
