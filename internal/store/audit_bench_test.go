@@ -40,20 +40,22 @@ func fillAudit(b *testing.B, e *env, n int) {
 		err := e.inTx(ctx, "bench", func(t *tx) error {
 			for k := 0; k < perTx/perStmt && seq < int64(n); k++ {
 				var q strings.Builder
-				q.WriteString("INSERT INTO audit_log (seq, at, actor, action, object, detail, ip, prev_hash, hash) VALUES ")
+				q.WriteString("INSERT INTO audit_log (seq, at, actor, action, object, detail, ip, key_id, prev_hash, hash) VALUES ")
 				var args []any
 				for j := 0; j < perStmt && seq < int64(n); j++ {
 					seq++
 					en := audit.Entry{Seq: seq, At: at.Add(time.Duration(seq) * time.Millisecond), Actor: "user:collector" + strconv.Itoa(int(seq%500)),
 						Action: audit.ChildRead, Object: "child:0197befd-e60c-7735-979c-" + strconv.FormatInt(100000000000+seq, 10),
 						Detail: audit.Detail(map[string]any{"version": seq % 7}), IP: "10.1.2.3"}
-					audit.Seal(prev, &en)
+					if err := audit.Seal(e.keys, prev, &en); err != nil {
+						return err
+					}
 					prev = en.Hash
 					if j > 0 {
 						q.WriteByte(',')
 					}
-					q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-					args = append(args, en.Seq, e.d.timeArg(en.At), en.Actor, en.Action, en.Object, string(en.Detail), en.IP, en.Prev, en.Hash)
+					q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+					args = append(args, en.Seq, e.d.timeArg(en.At), en.Actor, en.Action, en.Object, string(en.Detail), en.IP, en.KeyID, en.Prev, en.Hash)
 					if seq%audit.CheckpointEvery == 0 {
 						defer func(s int64, h string, a time.Time) {
 							_, _ = t.exec("INSERT INTO audit_checkpoints (seq, hash, at) VALUES (?, ?, ?)", s, h, e.d.timeArg(a))
