@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/demo"
@@ -102,6 +104,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// recomputation anyway), so that the dashboard reads a kept report rather than computing one —
 	// with a million records a recomputation costs a core for a minute or more.
 	go web.StatsService(s).KeepWarm(ctx, 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
+	// The head of the audit chain goes to the log at start, once a minute while it moves and at
+	// shutdown: a second record of it outside the database, beside the anchor file.
+	var headMu sync.Mutex
+	var head audit.Head
+	logHead := func(ctx context.Context) { headMu.Lock(); logAuditHead(ctx, s, log, &head); headMu.Unlock() }
+	logHead(ctx)
+	defer logHead(context.Background())
 	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
 	go func() {
 		tick := time.NewTicker(time.Minute)
@@ -114,6 +123,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				if err := s.ReloadKeys(); err != nil {
 					log.Error("reload key file", "err", err)
 				}
+				logHead(ctx)
 				if _, err := s.PurgeSessions(ctx, env.Now().Add(-policy.IdleTimeout)); err != nil && ctx.Err() == nil {
 					log.Error("purge idle sessions", "err", err)
 				}
@@ -152,6 +162,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		defer cancel()
 		fmt.Fprintln(env.Stderr, "正在停止服务…")
 		return hs.Shutdown(shutdown)
+	}
+}
+
+// logAuditHead brings the audit anchor up to the chain and logs its head if it moved since
+// *last (never personal data: a seq, a hash, a key id); an anchor that cannot move is logged as
+// an error each time.
+func logAuditHead(ctx context.Context, s *store.Store, log *slog.Logger, last *audit.Head) {
+	h, err := s.AuditAnchor(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("audit anchor cannot move", "anchored_seq", h.Seq, "err", err)
+	case err == nil && h.Seq != last.Seq:
+		log.Info("audit head", "seq", h.Seq, "hash", h.Hash, "key_id", h.KeyID)
+		*last = h
 	}
 }
 

@@ -273,8 +273,8 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 		return res, late
 	}
 	if anchorMissing && (res.Keyed > 0 || meta.anchored != "") {
-		return res, &audit.Break{Kind: audit.AnchorMissing, Reason: fmt.Sprintf("库外锚点文件 %s 不存在，而数据库中已有以密钥签名的条目（锚点曾经写过）："+
-			"无法发现末尾条目被删除或整条日志被替换。锚点若是被人删除的，数据库也可能被改过；核实后可执行 guanai audit reanchor 重新建立锚点", res.AnchorPath)}
+		return res, &audit.Break{Kind: audit.AnchorMissing, Reason: fmt.Sprintf("库外锚点文件 %s 不存在，而数据库中已有以密钥签名的条目：没有锚点，"+
+			"就无法发现末尾条目被删除或整条日志被替换。锚点若是被人删除的，数据库也可能被改过；核实后可执行 guanai audit reanchor 重新建立锚点", res.AnchorPath)}
 	}
 	return res, nil
 }
