@@ -363,14 +363,22 @@ type auditAnchor struct {
 	anchored audit.Head // the head the anchor holds, as far as this process knows
 	err      error      // why the anchor did not move the last time it should have
 	failedAt time.Time  // when
+	wroteAt  time.Time  // when the writer last tried
 	meta     auditMeta  // the chain id and keyed-from seq, read once
 }
 
 const (
-	// anchorTries bounds how long the writer waits for the commit of an entry it was told of
-	// (about a second in all, doubling from 1 ms); an entry rolled back never appears, and the
-	// next append, the minute's log in the server or Close anchors whatever was committed.
-	anchorTries = 10
+	// anchorEvery spaces the writer's attempts, so that a steady stream of audited reads — each
+	// one request, one entry — costs at most ten anchor writes a second rather than one per
+	// request; an entry is anchored about this long after its commit at most (and at Close).
+	anchorEvery = 100 * time.Millisecond
+	// anchorSettle is how long the writer lets the transaction that told it of an entry commit
+	// before it reads the head (appendAudit runs inside the transaction, usually its last step).
+	anchorSettle = 5 * time.Millisecond
+	// anchorTries bounds how many times the writer looks for the commit of an entry it was told
+	// of (five seconds in all): an entry rolled back never appears, and the next append, the
+	// server's minute or Close anchors whatever was committed meanwhile.
+	anchorTries = 50
 	// anchorRetry is how long a writer that could not move the anchor (the database disagrees
 	// with it) waits before trying again on the next append, so that a tampered database does
 	// not add two queries and a file read to every request.
@@ -408,16 +416,17 @@ func (s *Store) runAnchor() {
 			a.mu.Unlock()
 			return
 		}
+		wait := max(anchorEvery-time.Since(a.wroteAt), anchorSettle)
+		a.mu.Unlock()
+		time.Sleep(wait)
+		a.mu.Lock()
+		a.wroteAt = time.Now()
 		a.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		h, err := s.advanceAnchor(ctx)
 		cancel()
-		if err == nil && h.Seq >= target {
-			continue
-		}
-		tries++
-		if err == nil { // not committed yet: wait for it
-			time.Sleep(time.Millisecond << tries)
+		if err != nil || h.Seq < target { // failed, or not committed yet
+			tries++
 		}
 	}
 }
