@@ -470,6 +470,16 @@ func (s *Store) advanceAnchor(ctx context.Context) (audit.Head, error) {
 	if err != nil {
 		return h, a.failed(err)
 	}
+	if !moved && anchored.Seq > h.Seq {
+		// The anchor is ahead of the head just read: another process appended meanwhile, or the
+		// database lost its last entries. The anchored entry tells which.
+		a.mu.Lock()
+		a.anchored = anchored
+		a.mu.Unlock()
+		if err := s.anchorFollows(ctx, anchored, audit.Head{Chain: h.Chain, KeyedFrom: h.KeyedFrom}); err != nil {
+			return h, a.failed(err)
+		}
+	}
 	if moved && created {
 		if _, err := s.write.ExecContext(ctx, s.d.bind("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
 			"audit_anchored", a.file.Path()); err != nil {
@@ -523,25 +533,19 @@ func (s *Store) anchorFollows(ctx context.Context, old, h audit.Head) error {
 
 // AuditAnchor brings the anchor outside the database up to the committed head of the chain and
 // returns the head it holds; the error says why it cannot move (the database disagrees with
-// it, or it is missing). The server logs the head with it once a minute and at shutdown, a
-// second record outside the database. A store without an anchor returns the zero head.
+// it: entries cut or rewritten, or it is missing). The server calls it once a minute and at
+// shutdown and logs the head, a second record outside the database, so that a database cut
+// below the anchor is reported within a minute even when nobody appends. A store without an
+// anchor returns the zero head.
 func (s *Store) AuditAnchor(ctx context.Context) (audit.Head, error) {
 	a := s.anchor
 	if a == nil {
 		return audit.Head{}, nil
 	}
-	a.mu.Lock()
-	h, err, behind := a.anchored, a.err, a.pending > a.anchored.Seq || a.anchored.Seq == 0
-	a.mu.Unlock()
-	if !behind && err == nil {
-		return h, nil
-	}
-	if _, err := s.advanceAnchor(ctx); err != nil {
-		return h, err
-	}
+	_, err := s.advanceAnchor(ctx)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.anchored, nil
+	return a.anchored, err
 }
 
 // closeAnchor stops the writer and anchors what this process appended, so that the command

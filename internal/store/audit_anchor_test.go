@@ -183,6 +183,10 @@ func TestAuditAnchorHoldsEvidence(t *testing.T) {
 		appendN(t, s, 10)
 		unguard(t, e)
 		mustExec(t, e, "DELETE FROM audit_log WHERE seq > 7")
+		// A server started now finds the anchor ahead of the database, and says so.
+		if h, err := anchored(t, e).AuditAnchor(ctx); err == nil || h.Seq != 10 {
+			t.Errorf("a new store on the cut database: %+v %v, want the anchor at 10 and an error", h, err)
+		}
 		// The server goes on appending, beyond the anchored seq: the anchor stays at 10.
 		for i := range 5 {
 			if err := s.Audit(ctx, audit.StatsRead, "", map[string]any{"after": i}); err != nil {
