@@ -420,6 +420,11 @@ func (s *Store) runAnchor() {
 		a.mu.Unlock()
 		time.Sleep(wait)
 		a.mu.Lock()
+		if a.closed { // Close anchors by itself
+			a.running = false
+			a.mu.Unlock()
+			return
+		}
 		a.wroteAt = time.Now()
 		a.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -463,11 +468,16 @@ func (s *Store) advanceAnchor(ctx context.Context) (audit.Head, error) {
 	anchored, moved, err := a.file.Advance(h, func(old audit.Head, exists bool) error {
 		if !exists {
 			created = true
-			return s.anchorMayCreate(ctx, meta)
+			return s.anchorMayCreate(ctx)
 		}
 		return s.anchorFollows(ctx, old, h)
 	})
 	if err != nil {
+		if anchored.Seq > 0 {
+			a.mu.Lock()
+			a.anchored = anchored
+			a.mu.Unlock()
+		}
 		return h, a.failed(err)
 	}
 	if !moved && anchored.Seq > h.Seq {
@@ -505,7 +515,7 @@ func (a *auditAnchor) failed(err error) error {
 // anchorMayCreate allows the first anchor of a database, and refuses to make a new one when the
 // database records that one was written: an anchor file that has disappeared is not replaced
 // silently, since deleting it is how one would hide entries removed from the end.
-func (s *Store) anchorMayCreate(ctx context.Context, meta auditMeta) error {
+func (s *Store) anchorMayCreate(ctx context.Context) error {
 	m, err := s.auditMeta(ctx)
 	if err != nil {
 		return fmt.Errorf("读取审计日志元数据：%w", err)
@@ -586,9 +596,9 @@ func (s *Store) ReanchorAudit(ctx context.Context) (audit.Head, error) {
 		detail["anchor"] = "invalid"
 	}
 	if err == nil {
-		detail["anchor"] = "ok"
+		detail["anchor"] = "none"
 		if res.Anchor != nil {
-			detail["old_seq"], detail["old_hash"] = res.Anchor.Seq, res.Anchor.Hash
+			detail["anchor"], detail["old_seq"], detail["old_hash"] = "ok", res.Anchor.Seq, res.Anchor.Hash
 		}
 	}
 	if err := s.Audit(ctx, audit.AuditReanchor, "", detail); err != nil {
