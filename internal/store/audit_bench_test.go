@@ -98,6 +98,9 @@ func BenchmarkAuditTrail(b *testing.B) {
 	}
 	b.Cleanup(func() { s.Close() })
 	e.Store = s
+	if _, err := s.AuditAnchor(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 	var uids []string
 	rows, err := e.read.Query("SELECT uid FROM children")
 	if err != nil {
