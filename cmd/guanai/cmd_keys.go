@@ -51,7 +51,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "已新增数据密钥 %s 并设为当前密钥；请重新备份密钥文件。\n", id)
+		fmt.Fprintf(env.Stdout, "已新增数据密钥 %s 并设为当前密钥，审计日志此后以同名审计密钥签名；请重新备份密钥文件。\n", id)
 	}
 	last := ""
 	res, err := s.Reseal(ctx, *batch, func(table string, r store.ResealResult) {

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/demo"
@@ -111,6 +113,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// recomputation anyway), so that the dashboard reads a kept report rather than computing one —
 	// with a million records a recomputation costs a core for a minute or more.
 	go statsService.KeepWarm(auth.WithPrincipal(ctx, auth.System("stats")), 10*time.Minute, func() child.Date { return child.DateOf(env.Now().In(chinaTime)) }, stats.Query{Config: c.Rules()})
+	// The head of the audit chain goes to the log at start, once a minute while it moves and at
+	// shutdown: a second record of it outside the database, beside the anchor file.
+	var headMu sync.Mutex
+	var head audit.Head
+	logHead := func(ctx context.Context) { headMu.Lock(); logAuditHead(ctx, s, log, &head); headMu.Unlock() }
+	logHead(auth.WithPrincipal(ctx, auth.System("housekeeping")))
+	defer logHead(auth.WithPrincipal(context.Background(), auth.System("housekeeping")))
 	// A key rotated by guanai keys rotate while the server runs: seal with it within a minute.
 	// Imports left running by a process that died are marked failed, each audited: at start and
 	// every minute (a batch counts as dead after store.RecoverBatches' silence).
@@ -134,6 +143,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				if err := s.ReloadKeys(); err != nil {
 					log.Error("reload key file", "err", err)
 				}
+				logHead(housekeeping)
 				recoverBatches()
 				if _, err := s.PurgeSessions(housekeeping, env.Now().Add(-policy.IdleTimeout)); err != nil && ctx.Err() == nil {
 					log.Error("purge idle sessions", "err", err)
@@ -201,6 +211,20 @@ func (p *prefixList) Set(v string) error {
 	}
 	*p = append(*p, n.Masked())
 	return nil
+}
+
+// logAuditHead brings the audit anchor up to the chain and logs its head if it moved since
+// *last (never personal data: a seq, a hash, a key id); an anchor that cannot move is logged as
+// an error each time.
+func logAuditHead(ctx context.Context, s *store.Store, log *slog.Logger, last *audit.Head) {
+	h, err := s.AuditAnchor(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("audit anchor cannot move", "anchored_seq", h.Seq, "err", err)
+	case err == nil && h.Seq != last.Seq:
+		log.Info("audit head", "seq", h.Seq, "hash", h.Hash, "key_id", h.KeyID)
+		*last = h
+	}
 }
 
 // dailyReclassify re-evaluates the records whose answers can change with time, now and then

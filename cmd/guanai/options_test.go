@@ -182,7 +182,7 @@ func (s *optionsSeed) copyTo(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "g.db") && e.Name() != "guanai.key" {
+		if !strings.HasPrefix(e.Name(), "g.db") && e.Name() != "guanai.key" && e.Name() != "guanai.audit-anchor" {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(s.dir, e.Name()))

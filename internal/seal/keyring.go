@@ -119,6 +119,9 @@ type Keyring struct {
 	id    string
 	index secret    // never changes for the life of a key file
 	macs  sync.Pool // of hash.Hash: HMAC-SM3 keyed with index
+	// auditKeys caches the derived audit MAC keys by data key id (audit.go): the master key
+	// never changes for the life of a Keyring, so neither do they.
+	auditKeys sync.Map
 
 	mu         sync.RWMutex
 	st         *state

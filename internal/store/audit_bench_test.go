@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"guanai/internal/audit"
 	"guanai/internal/auth"
+	"guanai/internal/seal"
 )
 
 // The audit trail must not dominate (issue 4, docs/BENCHMARKS.md):
@@ -19,7 +21,8 @@ import (
 //	GUANAI_BENCH_ROWS=100000 GUANAI_BENCH_AUDIT=1000000 go test -run '^$' -bench AuditTrail -benchtime 2000x ./internal/store/
 //
 // GUANAI_BENCH_ROWS children (default 100000) and GUANAI_BENCH_AUDIT earlier audit entries
-// (default 1000000) on SQLite; then every Get reads the record and appends its audit entry.
+// (default 1000000) on SQLite; then every Get reads the record and appends its audit entry, keyed,
+// with the anchor file following.
 
 func benchAudit() int {
 	if n, err := strconv.Atoi(os.Getenv("GUANAI_BENCH_AUDIT")); err == nil && n > 0 {
@@ -39,20 +42,22 @@ func fillAudit(b *testing.B, e *env, n int) {
 		err := e.inTx(ctx, "bench", func(t *tx) error {
 			for k := 0; k < perTx/perStmt && seq < int64(n); k++ {
 				var q strings.Builder
-				q.WriteString("INSERT INTO audit_log (seq, at, actor, action, object, detail, ip, prev_hash, hash) VALUES ")
+				q.WriteString("INSERT INTO audit_log (seq, at, actor, action, object, detail, ip, key_id, prev_hash, hash) VALUES ")
 				var args []any
 				for j := 0; j < perStmt && seq < int64(n); j++ {
 					seq++
 					en := audit.Entry{Seq: seq, At: at.Add(time.Duration(seq) * time.Millisecond), Actor: "user:collector" + strconv.Itoa(int(seq%500)),
 						Action: audit.ChildRead, Object: "child:0197befd-e60c-7735-979c-" + strconv.FormatInt(100000000000+seq, 10),
 						Detail: audit.Detail(map[string]any{"version": seq % 7}), IP: "10.1.2.3"}
-					audit.Seal(prev, &en)
+					if err := audit.Seal(e.keys, prev, &en); err != nil {
+						return err
+					}
 					prev = en.Hash
 					if j > 0 {
 						q.WriteByte(',')
 					}
-					q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-					args = append(args, en.Seq, e.d.timeArg(en.At), en.Actor, en.Action, en.Object, string(en.Detail), en.IP, en.Prev, en.Hash)
+					q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+					args = append(args, en.Seq, e.d.timeArg(en.At), en.Actor, en.Action, en.Object, string(en.Detail), en.IP, en.KeyID, en.Prev, en.Hash)
 					if seq%audit.CheckpointEvery == 0 {
 						defer func(s int64, h string, a time.Time) {
 							_, _ = t.exec("INSERT INTO audit_checkpoints (seq, hash, at) VALUES (?, ?, ?)", s, h, e.d.timeArg(a))
@@ -84,6 +89,18 @@ func BenchmarkAuditTrail(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("%d audit entries in %v, %d children in %v", benchAudit(), t1.Sub(t0).Round(time.Second), benchRows(), time.Since(t1).Round(time.Second))
+	// The command line and the server always anchor the chain outside the database: measure
+	// reads and verify with the anchor.
+	s, err := Open(context.Background(), e.url, Options{Keyring: e.keys, Now: e.clock.Now,
+		AuditAnchor: audit.AnchorPath(filepath.Join(dir, seal.DefaultKeyFileName))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	e.Store = s
+	if _, err := s.AuditAnchor(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 	var uids []string
 	rows, err := e.read.Query("SELECT uid FROM children")
 	if err != nil {

@@ -275,6 +275,7 @@ func coreObjectRows(e *env, f gateFixture) []objectRow {
 		{method: "Reclassify", call: func(ctx context.Context) (int, error) { return one(e.Reclassify(ctx, testDay)) }, allowed: whole},
 		{method: "ReclassifyAll", call: func(ctx context.Context) (int, error) { return one(e.ReclassifyAll(ctx, testDay)) }, allowed: whole},
 		{method: "RecoverBatches", call: func(ctx context.Context) (int, error) { return one(e.RecoverBatches(ctx)) }, allowed: whole},
+		{method: "AuditAnchor", call: func(ctx context.Context) (int, error) { return one(e.AuditAnchor(ctx)) }, allowed: whole},
 
 		// Changes: the refused principals first, then one allowed principal does it.
 		{method: "Update", mutates: true, call: func(ctx context.Context) (int, error) {
@@ -348,6 +349,14 @@ func coreObjectRows(e *env, f gateFixture) []objectRow {
 		{method: "CreateUser", mutates: true, call: func(ctx context.Context) (int, error) {
 			return one(0, e.CreateUser(ctx, &auth.User{Username: "u" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", ""),
 				Roles: []string{auth.RoleCollector}, Department: "minzheng", OrgCode: "150302", PasswordHash: auth.HashPassword("Abcdef12!")}))
+		}, allowed: whole},
+		{method: "ReanchorAudit", mutates: true, call: func(ctx context.Context) (int, error) {
+			// Without an anchor configured (the test stores have none) the operator is told so.
+			_, err := e.ReanchorAudit(ctx)
+			if err != nil && auth.PrincipalFrom(ctx).Whole() && errCode(err) == CodeInvalid {
+				return 1, nil
+			}
+			return 0, err
 		}, allowed: whole},
 		{method: "RotateKey", mutates: true, call: func(ctx context.Context) (int, error) { return one(e.RotateKey(ctx)) }, allowed: whole},
 		{method: "Reseal", mutates: true, call: func(ctx context.Context) (int, error) { return one(e.Reseal(ctx, 100, nil)) }, allowed: whole},

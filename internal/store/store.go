@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
+	"guanai/internal/audit"
 	"guanai/internal/child"
 	"guanai/internal/rules"
 	"guanai/internal/seal"
@@ -37,6 +38,10 @@ type Options struct {
 	Rules rules.Config
 	// Readers is the size of SQLite's read-only connection pool; default 4 × CPUs, at least 8.
 	Readers int
+	// AuditAnchor is the file outside the database that records the head of the audit chain
+	// (audit.AnchorPath of the key file; docs/security.md). "" for none, in tests: the command
+	// line always sets it.
+	AuditAnchor string
 }
 
 // Store is the registry on one database. It is safe for concurrent use.
@@ -60,6 +65,8 @@ type Store struct {
 	totalCap int
 	// tracer, when set (by benchmarks), receives the duration of the steps of an import.
 	tracer func(step string, d time.Duration)
+	// anchor writes the head of the audit chain outside the database; nil for none (audit.go).
+	anchor *auditAnchor
 }
 
 func (s *Store) trace(step string, since time.Time) {
@@ -85,6 +92,9 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 		return nil, errors.New("store: open: Options.Keyring is required")
 	}
 	s := &Store{keys: opt.Keyring, now: opt.Now, rules: opt.Rules}
+	if opt.AuditAnchor != "" {
+		s.anchor = &auditAnchor{file: audit.NewAnchor(opt.AuditAnchor, opt.Keyring)}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -251,8 +261,10 @@ func redactURL(u string) string {
 	return u
 }
 
-// Close optimises SQLite's query-planner statistics and closes the connections.
+// Close brings the audit anchor up to the entries this process appended, optimises SQLite's
+// query-planner statistics and closes the connections.
 func (s *Store) Close() error {
+	s.closeAnchor()
 	var errs []error
 	if s.write != nil {
 		if !s.d.postgres && s.path != "" {
