@@ -148,6 +148,11 @@ func optionError(fs *pflag.FlagSet, err error) error {
 			want = "：应为数值"
 		case "bool":
 			want = "：应为 true 或 false"
+		default:
+			// A value of the command's own (a network, a list): its Set says what is wrong.
+			if e := errors.Unwrap(badValue); e != nil {
+				want = "：" + e.Error()
+			}
 		}
 		return usageError{"选项 --" + f.Name + " 的值 “" + badValue.GetValue() + "” 无效" + want}
 	case errors.As(err, &syntax):
