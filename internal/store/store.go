@@ -56,6 +56,7 @@ type Store struct {
 	// records classified under other rules.
 	ruleConfig string
 	path       string // SQLite database file, "" for memory and PostgreSQL
+	url        string // the database's URL (pg_dump of a PostgreSQL database)
 
 	inserts    insertSQL
 	updateOnce sync.Once
@@ -91,7 +92,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if opt.Keyring == nil {
 		return nil, errors.New("store: open: Options.Keyring is required")
 	}
-	s := &Store{keys: opt.Keyring, now: opt.Now, rules: opt.Rules}
+	s := &Store{keys: opt.Keyring, now: opt.Now, rules: opt.Rules, url: url}
 	if opt.AuditAnchor != "" {
 		s.anchor = &auditAnchor{file: audit.NewAnchor(opt.AuditAnchor, opt.Keyring)}
 	}
