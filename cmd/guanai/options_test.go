@@ -350,7 +350,8 @@ var leafCommands = [][]string{
 	{"roster", "verify"}, {"roster", "verifications"}, {"roster", "verification"},
 	{"leads", "list"}, {"leads", "close"}, {"discrepancies"}, {"discrepancies", "resolve"},
 	{"user", "add"}, {"user", "list"}, {"user", "passwd"}, {"user", "unlock"}, {"user", "disable"}, {"user", "enable"}, {"user", "reset-mfa"},
-	{"audit", "verify"}, {"audit", "list"}, {"keys", "rotate"}, {"keys", "reseal"},
+	{"audit", "verify"}, {"audit", "list"}, {"audit", "reanchor"}, {"keys", "rotate"}, {"keys", "reseal"},
+	{"backup"}, {"restore"},
 }
 
 // TestEveryCommandIsListed keeps leafCommands whole: every command of guanai is in it.
