@@ -107,6 +107,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// The server's own jobs act as themselves (system:<job> in the trail), not as whoever
 	// started the server.
 	statsService := stats.NewService(s)
+	// Records written before the statistics projection existed get their facts (store.facts.go)
+	// in the background; until then the statistics read them from the sealed record.
+	go func() {
+		if res, err := s.BackfillFacts(auth.WithPrincipal(ctx, auth.System("facts")), 1000); err != nil && ctx.Err() == nil {
+			log.Error("fill the statistics projection", "err", err)
+		} else if res.Filled > 0 {
+			log.Info("statistics projection filled", "records", res.Filled)
+		}
+	}()
 	go dailyReclassify(auth.WithPrincipal(ctx, auth.System("daily")), env, s, statsService, log, c.Rules())
 	// Statistics: today's reports of the city and its districts are recomputed after changes, at
 	// most every 10 minutes (the longest a stale report is served; a read after a change starts a

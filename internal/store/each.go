@@ -153,10 +153,3 @@ func setOf(s sql.NullString) []string {
 	}
 	return splitSet(s.String)
 }
-
-// EachRecord implements stats.Registry: the records that are not archived with an address in
-// region ("" = all), through Each — bounded by the principal's jurisdiction, audited, and
-// without identity for a reader of statistics only.
-func (s *Store) EachRecord(ctx context.Context, region string, fn func(r *child.Record, status string) error) error {
-	return s.Each(ctx, Query{Region: region, RegionOf: RegionEither}, func(c *Child) error { return fn(&c.Record, c.Status) })
-}
