@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"strconv"
 	"sync"
@@ -12,28 +11,56 @@ import (
 	"guanai/internal/child"
 )
 
-// The statistics projection (migration 0020): each children row keeps, beside the sealed record,
-// its facts — the record without what identifies a person (child.Record.WithoutIdentity: codes,
-// dates and division codes), as plain JSON. They are written with the record on every write
-// (childValues), so they are always the record's. Statistics for an as-of date, a region or a
-// cross-tab that no kept report answers classify the records again from the facts, without
-// decrypting a record (EachRecord); a row written before the projection existed is read from
-// its record until BackfillFacts has given it its facts.
+// The statistics projection (migration 0020): each child has a child_facts row — its facts
+// (child.Record.AppendFacts: the record without what identifies a person, in a compact binary
+// form) and the columns that bound a read by status and jurisdiction — written with the record on
+// every write (flush) and followed by a trigger when only the status changes. Statistics for an
+// as-of date, a region or a cross-tab that no kept report answers classify the records again from
+// these narrow rows, without decrypting a record or reading the wide children rows (EachRecord).
+// Children written before the projection existed are read from their sealed record until
+// BackfillFacts has given them their row.
 
-// factsOf returns the facts of r for the children row.
-func factsOf(r *child.Record) []byte {
-	b, err := json.Marshal(r.WithoutIdentity())
-	if err != nil {
-		// A record always marshals (it is marshalled to be sealed a moment before); NULL
-		// facts only make EachRecord read this row from its sealed record.
-		return nil
-	}
-	return b
+// factsColumns are the columns of a child_facts row, in the order of factsValues.
+var factsColumns = []string{"id", "status", "res_code", "hukou_code", "facts"}
+
+// factsValues is the child_facts row of c (whose id is known): the columns that bound a read as
+// the children row has them, and the facts.
+func factsValues(c *Child) []any {
+	return []any{c.id, c.Status, regionLevels(c.Record.ResidenceAddr.Region())[0], regionLevels(c.Record.HukouAddress.Region())[0],
+		c.Record.AppendFacts(nil)}
 }
 
-// factsSelect reads what EachRecord needs of a row: its facts, or its sealed record when it has
-// none yet.
-const factsSelect = `SELECT uid, status, facts, CASE WHEN facts IS NULL THEN record END FROM children`
+// upsertFacts writes the child_facts row of a child that may have none yet (written before the
+// projection existed and not yet backfilled).
+const upsertFacts = `INSERT INTO child_facts (id, status, res_code, hukou_code, facts) VALUES (?, ?, ?, ?, ?)
+ ON CONFLICT (id) DO UPDATE SET status = excluded.status, res_code = excluded.res_code, hukou_code = excluded.hukou_code, facts = excluded.facts`
+
+// factsSelect reads what EachRecord needs of a child: its facts. The WHERE clause of the
+// children's own queries applies to it: the columns it names (status, res_code, hukou_code) are
+// the children row's.
+const factsSelect = `SELECT '', status, facts, NULL FROM child_facts`
+
+// factsOrRecordSelect is factsSelect while some children have no child_facts row yet: theirs is
+// read from the sealed record.
+const factsOrRecordSelect = `SELECT x.uid, x.status, x.facts, x.record FROM (
+ SELECT f.id, '' AS uid, f.status, f.res_code, f.hukou_code, f.facts, NULL AS record FROM child_facts f
+ UNION ALL
+ SELECT c.id, c.uid, c.status, c.res_code, c.hukou_code, NULL, c.record FROM children c WHERE NOT EXISTS (SELECT 1 FROM child_facts f WHERE f.id = c.id)
+) x`
+
+// complete reports whether every child has its facts (meta facts_complete, set by the migration
+// on an empty database and by BackfillFacts).
+func (s *Store) complete(ctx context.Context) bool {
+	if s.factsComplete.Load() {
+		return true
+	}
+	var v string
+	if err := s.read.QueryRowContext(ctx, s.d.bind("SELECT value FROM meta WHERE key = 'facts_complete'")).Scan(&v); err == nil && v == "1" {
+		s.factsComplete.Store(true)
+		return true
+	}
+	return false
+}
 
 // EachRecord implements stats.Registry: the records that are not archived with an address in
 // region ("" = all), bounded by the principal's jurisdiction, as their facts — what the rules
@@ -49,7 +76,11 @@ func (s *Store) EachRecord(ctx context.Context, region string, fn func(r *child.
 	if err := s.Audit(ctx, audit.StatsRead, "", q.criteria()); err != nil {
 		return err
 	}
-	rows, err := s.query(ctx, factsSelect+where+" ORDER BY id", args...)
+	sel := factsSelect
+	if !s.complete(ctx) {
+		sel = factsOrRecordSelect
+	}
+	rows, err := s.query(ctx, sel+where+" ORDER BY id", args...)
 	if err != nil {
 		return internal("读取统计数据", err)
 	}
@@ -88,7 +119,7 @@ func (s *Store) EachRecord(ctx context.Context, region string, fn func(r *child.
 				recs := make([]child.Record, len(batch))
 				for i := range batch {
 					if batch[i].facts != nil {
-						if err := json.Unmarshal(batch[i].facts, &recs[i]); err != nil {
+						if err := child.DecodeFacts(batch[i].facts, &recs[i]); err != nil {
 							fail(internal("读取统计数据", err))
 							return
 						}
@@ -155,17 +186,21 @@ scan:
 
 // FactsResult says what BackfillFacts did.
 type FactsResult struct {
-	Filled int `json:"filled"` // rows given their facts
+	Filled int `json:"filled"` // children given their facts
 }
 
-// BackfillFacts gives every children row written before the statistics projection its facts,
-// in batches of batch rows (each read and written in one transaction, so that a record the
-// server changes meanwhile is never given an older record's facts). Only the operator and the
-// server's own jobs run it: it reads every record. Audited once with the count.
+// BackfillFacts gives every child written before the statistics projection its child_facts row,
+// in batches of batch children (each read and written in one transaction, so that a record the
+// server changes meanwhile is never given an older record's facts), then marks the projection
+// complete. Only the operator and the server's own jobs run it: it reads every record. Audited
+// once, with the count.
 func (s *Store) BackfillFacts(ctx context.Context, batch int) (FactsResult, error) {
 	var res FactsResult
 	if err := wholeOnly(ctx, "只有系统任务可以补全统计投影"); err != nil {
 		return res, err
+	}
+	if s.complete(ctx) {
+		return res, nil
 	}
 	if batch <= 0 {
 		batch = 1000
@@ -174,41 +209,40 @@ func (s *Store) BackfillFacts(ctx context.Context, batch int) (FactsResult, erro
 	for {
 		n := 0
 		err := s.inTx(ctx, "补全统计投影", func(t *tx) error {
-			rows, err := t.query("SELECT id, uid, record FROM children WHERE facts IS NULL AND id > ? ORDER BY id LIMIT "+
-				strconv.Itoa(batch)+s.d.forUpdate(), last)
+			rows, err := t.query(`SELECT c.id, c.uid, c.status, c.record FROM children c
+ WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM child_facts f WHERE f.id = c.id) ORDER BY c.id LIMIT `+strconv.Itoa(batch)+s.d.forUpdate(), last)
 			if err != nil {
 				return err
 			}
-			type upd struct {
-				id    int64
-				facts []byte
-			}
-			var updates []upd
+			var fill [][]any
 			for rows.Next() {
-				var id int64
-				var uid string
+				c := &Child{}
 				var sealed []byte
-				if err := rows.Scan(&id, &uid, &sealed); err != nil {
+				if err := rows.Scan(&c.id, &c.UID, &c.Status, &sealed); err != nil {
 					rows.Close()
 					return err
 				}
-				r, err := s.openRecord(uid, sealed, aadRecord(uid))
-				if err != nil {
+				if c.Record, err = s.openRecord(c.UID, sealed, aadRecord(c.UID)); err != nil {
 					rows.Close()
 					return err
 				}
 				n++
-				last = id
-				updates = append(updates, upd{id, factsOf(&r)})
+				last = c.id
+				fill = append(fill, factsValues(c))
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			for _, u := range updates {
-				if _, err := t.exec("UPDATE children SET facts = ? WHERE id = ? AND facts IS NULL", u.facts, u.id); err != nil {
+			for _, v := range fill {
+				if _, err := t.exec(upsertFacts, v...); err != nil {
 					return err
 				}
+			}
+			if n < batch {
+				// The last batch: nothing is left without facts, and every later write keeps them.
+				_, err := t.exec("INSERT INTO meta (key, value) VALUES ('facts_complete', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+				return err
 			}
 			return nil
 		})
@@ -220,10 +254,9 @@ func (s *Store) BackfillFacts(ctx context.Context, batch int) (FactsResult, erro
 			break
 		}
 	}
-	if res.Filled > 0 {
-		if err := s.Audit(ctx, audit.FactsBackfill, "", map[string]any{"filled": res.Filled}); err != nil {
-			return res, err
-		}
+	s.factsComplete.Store(true)
+	if err := s.Audit(ctx, audit.FactsBackfill, "", map[string]any{"filled": res.Filled}); err != nil {
+		return res, err
 	}
 	return res, nil
 }

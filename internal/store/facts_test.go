@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"reflect"
 	"sort"
@@ -53,10 +54,11 @@ func recordsOf(t *testing.T, e *env) []string {
 	return out
 }
 
-// TestFacts checks the statistics projection: every write keeps the record's facts, which hold
-// nothing that identifies the child or a parent; EachRecord yields the same records from the
-// facts as from the sealed records of rows written before the projection existed; the backfill
-// gives those rows their facts and is audited.
+// TestFacts checks the statistics projection: every write keeps the child's facts, which hold
+// nothing that identifies the child or a parent, and a status change keeps their status;
+// EachRecord yields the same records from the facts as from the sealed records of children
+// written before the projection existed; the backfill gives those children their facts, marks
+// the projection complete and is audited.
 func TestFacts(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := opCtx()
@@ -69,25 +71,29 @@ func TestFacts(t *testing.T) {
 			}
 			uids = append(uids, c.UID)
 		}
-		// An edit rewrites the facts with the record.
+		// An edit rewrites the facts with the record; a submission changes their status.
 		c, err := e.Get(ctx, uids[0])
 		if err != nil {
 			t.Fatal(err)
 		}
 		rec := c.Record
-		rec.SchoolStage = "4"
+		rec.SchoolStage = "junior"
 		if _, err := e.Update(ctx, "cli:t", uids[0], c.Version, rec, Source{}); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := e.read.QueryContext(ctx, "SELECT uid, facts FROM children ORDER BY id")
+		if _, err := e.Transition(ctx, "cli:t", uids[1], StatusSubmitted, ""); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := e.read.QueryContext(ctx, "SELECT c.uid, f.status, f.res_code, f.hukou_code, f.facts FROM children c JOIN child_facts f ON f.id = c.id ORDER BY c.id")
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := 0
 		for rows.Next() {
-			var uid string
+			var uid, status string
+			var res, huk sql.NullString
 			var facts []byte
-			if err := rows.Scan(&uid, &facts); err != nil {
+			if err := rows.Scan(&uid, &status, &res, &huk, &facts); err != nil {
 				t.Fatal(err)
 			}
 			n++
@@ -96,55 +102,69 @@ func TestFacts(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got child.Record
-			if err := json.Unmarshal(facts, &got); err != nil {
-				t.Fatalf("%s: facts %q: %v", uid, facts, err)
+			if err := child.DecodeFacts(facts, &got); err != nil {
+				t.Fatalf("%s: facts %x: %v", uid, facts, err)
 			}
 			if want := c.Record.WithoutIdentity(); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: facts\n%+v\nwant the record without identity\n%+v", uid, got, want)
 			}
+			if status != c.Status || res.String != c.Record.ResidenceAddr.Region() || huk.String != c.Record.HukouAddress.Region() {
+				t.Errorf("%s: facts row (%s, %s, %s), record (%s, %s, %s)", uid, status, res.String, huk.String,
+					c.Status, c.Record.ResidenceAddr.Region(), c.Record.HukouAddress.Region())
+			}
 			r := c.Record
-			for _, secret := range []string{r.Name, r.IDNumber, detailOf(r.HukouAddress), detailOf(r.ResidenceAddr)} {
+			secrets := []string{r.Name, r.IDNumber, detailOf(r.HukouAddress), detailOf(r.ResidenceAddr)}
+			for _, p := range []*child.Parent{r.Father, r.Mother} {
+				if p != nil {
+					secrets = append(secrets, p.Name, p.IDNumber, p.Phone)
+				}
+			}
+			for _, secret := range secrets {
 				if secret != "" && bytes.Contains(facts, []byte(secret)) {
 					t.Errorf("%s: the facts hold %q", uid, secret)
 				}
 			}
-			for _, p := range []*child.Parent{r.Father, r.Mother} {
-				if p == nil {
-					continue
-				}
-				for _, secret := range []string{p.Name, p.IDNumber, p.Phone} {
-					if secret != "" && bytes.Contains(facts, []byte(secret)) {
-						t.Errorf("%s: the facts hold a parent's %q", uid, secret)
-					}
-				}
-			}
-			if uid == uids[0] && got.SchoolStage != "4" {
+			if uid == uids[0] && got.SchoolStage != "junior" {
 				t.Errorf("the edit's facts have school stage %q", got.SchoolStage)
+			}
+			if uid == uids[1] && status != StatusSubmitted {
+				t.Errorf("the submitted child's facts have status %q", status)
 			}
 		}
 		rows.Close()
 		if n != len(kids) {
-			t.Fatalf("%d rows, want %d", n, len(kids))
+			t.Fatalf("%d facts rows, want %d", n, len(kids))
+		}
+		if !e.complete(ctx) {
+			t.Fatal("a database created with the projection is not complete")
 		}
 
 		want := recordsOf(t, e)
 		if len(want) != len(kids) {
 			t.Fatalf("EachRecord yielded %d records, want %d", len(want), len(kids))
 		}
-		// Rows from before the projection: read from their records, the same records.
-		if _, err := e.write.ExecContext(ctx, "UPDATE children SET facts = NULL WHERE id % 3 = 0"); err != nil {
+		// Children from before the projection: read from their records, the same records.
+		if _, err := e.write.ExecContext(ctx, "DELETE FROM child_facts WHERE id % 3 = 0"); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := e.write.ExecContext(ctx, "DELETE FROM meta WHERE key = 'facts_complete'"); err != nil {
+			t.Fatal(err)
+		}
+		e.factsComplete.Store(false)
 		if got := recordsOf(t, e); !reflect.DeepEqual(got, want) {
-			t.Errorf("EachRecord over rows without facts differs:\n%v\nwant\n%v", got, want)
+			t.Errorf("EachRecord over children without facts differs:\n%v\nwant\n%v", got, want)
 		}
 		res, err := e.BackfillFacts(ctx, 4)
 		if err != nil || res.Filled != len(kids)/3 {
 			t.Fatalf("backfill: %+v %v; want %d filled", res, err, len(kids)/3)
 		}
-		var missing int
-		if err := e.read.QueryRowContext(ctx, "SELECT count(*) FROM children WHERE facts IS NULL").Scan(&missing); err != nil || missing != 0 {
-			t.Fatalf("%d rows without facts after the backfill (%v)", missing, err)
+		var count int
+		if err := e.read.QueryRowContext(ctx, "SELECT count(*) FROM child_facts").Scan(&count); err != nil || count != len(kids) {
+			t.Fatalf("%d facts rows after the backfill (%v), want %d", count, err, len(kids))
+		}
+		e.factsComplete.Store(false)
+		if !e.complete(ctx) {
+			t.Error("the backfill did not mark the projection complete")
 		}
 		if got := recordsOf(t, e); !reflect.DeepEqual(got, want) {
 			t.Errorf("EachRecord after the backfill differs")

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,6 +69,8 @@ type Store struct {
 	tracer func(step string, d time.Duration)
 	// anchor writes the head of the audit chain outside the database; nil for none (audit.go).
 	anchor *auditAnchor
+	// factsComplete: every child has its child_facts row (facts.go); it stays true once seen.
+	factsComplete atomic.Bool
 }
 
 func (s *Store) trace(step string, since time.Time) {

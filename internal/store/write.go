@@ -63,7 +63,7 @@ type queueRow struct {
 // childColumns are the columns of a children row written by flush, in order; childInsertColumns
 // adds the id in front.
 var (
-	childColumns = append(append(append([]string{"uid", "status", "version", "synthetic", "record", "brief", "facts", "id_bidx", "person_bidx"},
+	childColumns = append(append(append([]string{"uid", "status", "version", "synthetic", "record", "brief", "id_bidx", "person_bidx"},
 		plainColumns...), classificationColumns...), "created_at", "created_by", "updated_at", "updated_by")
 	childInsertColumns = append([]string{"id"}, childColumns...)
 )
@@ -71,7 +71,7 @@ var (
 func (s *Store) childValues(w *write) []any {
 	c := w.c
 	out := make([]any, 0, len(childColumns))
-	out = append(out, c.UID, c.Status, int64(c.Version), c.Synthetic, w.sealed, w.brief, factsOf(&c.Record), text(w.keys.id), text(w.keys.person))
+	out = append(out, c.UID, c.Status, int64(c.Version), c.Synthetic, w.sealed, w.brief, text(w.keys.id), text(w.keys.person))
 	out = plainValues(&c.Record, out)
 	out = s.classificationValues(&c.Classification, out)
 	return append(out, s.d.timeArg(c.CreatedAt), c.CreatedBy, s.d.timeArg(c.UpdatedAt), c.UpdatedBy)
@@ -347,6 +347,13 @@ func (s *Store) flush(t *tx, ws []*write) error {
 			return err
 		}
 		s.trace("flush.children", t0)
+		facts := make([][]any, len(fresh))
+		for i, w := range fresh {
+			facts[i] = factsValues(w.c)
+		}
+		if err := s.insertMany(t, "child_facts", factsColumns, facts); err != nil {
+			return err
+		}
 	}
 	upd := s.updateChildSQL()
 	for _, w := range ws {
@@ -357,6 +364,9 @@ func (s *Store) flush(t *tx, ws []*write) error {
 		args = append(args, w.c.id)
 		if _, err := t.Tx.ExecContext(t.ctx, upd, args...); err != nil {
 			return fmt.Errorf("update child %s: %w", w.c.UID, err)
+		}
+		if _, err := t.exec(upsertFacts, factsValues(w.c)...); err != nil {
+			return fmt.Errorf("update the facts of child %s: %w", w.c.UID, err)
 		}
 	}
 

@@ -1,7 +1,24 @@
--- 0020 facts: the statistics projection. The record without what identifies a person
--- (child.Record.WithoutIdentity: codes, dates and division codes only, as JSON), kept plain beside
--- the sealed record and written with it, so that statistics for any as-of date, region or
--- cross-tab classify the records again without decrypting one (EachRecord). Rows written before
--- it keep NULL until the server's start-up backfill; until then they are read from the record.
+-- 0020 the statistics projection: for each child, its facts — the record without what
+-- identifies a person (child.Record.AppendFacts: codes, dates, division codes, yes/no answers
+-- and sets, about 150 bytes) — plain, in a narrow table of its own beside the sealed record, with
+-- the columns that bound a read by status and jurisdiction. Statistics for any as-of date,
+-- region or cross-tab classify the records again from these rows without decrypting a record or
+-- reading the wide children rows. The store writes a row with every write of a record (flush);
+-- a status change outside it is followed by the trigger. Children written before this migration
+-- get theirs from the server's start-up backfill; until then they are read from the record.
 -- Keep in step with ../postgres/0020_facts.sql.
-ALTER TABLE children ADD COLUMN facts BLOB;
+CREATE TABLE child_facts (
+    id         INTEGER PRIMARY KEY REFERENCES children(id) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    res_code   TEXT,
+    hukou_code TEXT,
+    facts      BLOB NOT NULL
+);
+
+CREATE TRIGGER child_facts_status AFTER UPDATE OF status ON children
+BEGIN
+    UPDATE child_facts SET status = NEW.status WHERE id = NEW.id;
+END;
+
+-- A database without children has every child's facts: EachRecord reads child_facts alone.
+INSERT INTO meta (key, value) SELECT 'facts_complete', '1' WHERE NOT EXISTS (SELECT 1 FROM children);
