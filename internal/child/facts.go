@@ -208,6 +208,9 @@ var errFacts = errors.New("facts: malformed")
 type factsReader struct {
 	b   []byte
 	err error
+	// strs interns the strings read (nil: none): the facts of many records repeat the same few
+	// hundred codes, and a string interned is one allocation less per field.
+	strs map[string]string
 }
 
 func (f *factsReader) byte() byte {
@@ -227,8 +230,19 @@ func (f *factsReader) str() string {
 		f.b = nil
 		return ""
 	}
-	s := string(f.b[k : k+int(n)])
+	raw := f.b[k : k+int(n)]
 	f.b = f.b[k+int(n):]
+	if f.strs == nil || len(raw) > 24 {
+		return string(raw)
+	}
+	if s, ok := f.strs[string(raw)]; ok {
+		return s
+	}
+	if len(f.strs) >= 4096 {
+		return string(raw)
+	}
+	s := string(raw)
+	f.strs[s] = s
 	return s
 }
 
@@ -272,12 +286,26 @@ func (f *factsReader) set() []string {
 func (f *factsReader) address() *Address { return &Address{RegionCode: f.str()} }
 
 // DecodeFacts decodes facts written by AppendFacts into r (which it overwrites).
-func DecodeFacts(b []byte, r *Record) error {
+func DecodeFacts(b []byte, r *Record) error { return decodeFacts(b, r, nil) }
+
+// FactsDecoder decodes the facts of many records, sharing the strings they repeat (codes,
+// division codes) between them. One goroutine uses a decoder at a time.
+type FactsDecoder struct{ strs map[string]string }
+
+// Decode decodes facts written by AppendFacts into r (which it overwrites).
+func (d *FactsDecoder) Decode(b []byte, r *Record) error {
+	if d.strs == nil {
+		d.strs = make(map[string]string, 512)
+	}
+	return decodeFacts(b, r, d.strs)
+}
+
+func decodeFacts(b []byte, r *Record, strs map[string]string) error {
 	*r = Record{}
 	if len(b) == 0 || b[0] != factsVersion {
 		return errFacts
 	}
-	f := &factsReader{b: b[1:]}
+	f := &factsReader{b: b[1:], strs: strs}
 	for len(f.b) > 0 && f.err == nil {
 		switch tag := f.byte(); tag {
 		case tagSex:

@@ -95,3 +95,24 @@ func FuzzDecodeFacts(f *testing.F) {
 		}
 	})
 }
+
+// TestFactsDecoderShares: a decoder gives the records of many facts the same values as
+// DecodeFacts, sharing the strings they repeat.
+func TestFactsDecoderShares(t *testing.T) {
+	var d FactsDecoder
+	r := Record{Sex: "1", ResidenceAddr: &Address{RegionCode: "150302003012"}, Health: []string{"healthy"}, Father: &Parent{Capacity: "capable"}}
+	b := r.AppendFacts(nil)
+	var a, c Record
+	if err := d.Decode(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decode(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, r) || !reflect.DeepEqual(c, r) {
+		t.Fatalf("decoded %+v and %+v, want %+v", a, c, r)
+	}
+	if unsafeData(a.ResidenceAddr.RegionCode) != unsafeData(c.ResidenceAddr.RegionCode) {
+		t.Error("the decoder did not share the division code between the two records")
+	}
+}

@@ -113,13 +113,14 @@ func (s *Store) EachRecord(ctx context.Context, region string, fn func(r *child.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var dec child.FactsDecoder
 			for batch := range work {
 				// A new slice each time: fn may keep the record (the statistics classify in
 				// parallel behind it).
 				recs := make([]child.Record, len(batch))
 				for i := range batch {
 					if batch[i].facts != nil {
-						if err := child.DecodeFacts(batch[i].facts, &recs[i]); err != nil {
+						if err := dec.Decode(batch[i].facts, &recs[i]); err != nil {
 							fail(internal("读取统计数据", err))
 							return
 						}
