@@ -170,8 +170,10 @@ type Options struct {
 // Result is what Read makes of a workbook: the figures of the valid rows and the problems of the
 // others (a row with a problem is not taken, the other rows are).
 type Result struct {
-	Rows     int       `json:"rows"`
-	Figures  []Figure  `json:"-"`
+	Rows    int      `json:"rows"`
+	Figures []Figure `json:"-"`
+	// Lines are the spreadsheet row numbers of Figures.
+	Lines    []int     `json:"-"`
 	Problems []Problem `json:"errors"`
 }
 
@@ -214,11 +216,20 @@ func Read(t *sheet.Table, opt Options) (*Result, error) {
 			continue
 		}
 		res.Figures = append(res.Figures, f)
+		res.Lines = append(res.Lines, num)
 	}
 	if cols == nil {
 		return nil, &Error{Message: "文件中没有找到表头：表头应含“" + colCode + "”和“" + colTotal + "”两列（可下载模板对照）"}
 	}
 	return res, nil
+}
+
+// Line returns the spreadsheet row of the i-th figure.
+func (r *Result) Line(i int) int {
+	if i < len(r.Lines) {
+		return r.Lines[i]
+	}
+	return 0
 }
 
 // Error is a workbook that cannot be read as population figures.
@@ -471,4 +482,26 @@ func Write(w io.Writer, figs []Figure, format sheet.Format) error {
 		}
 	}
 	return sheet.WriteTable(w, Header(), iter.Seq[[]string](rows), nil, sheet.WriteOptions{Format: format, SheetName: "儿童人口"})
+}
+
+// Divisions lists the divisions of level under base (base itself when it is of that level), in
+// code order: the rows a template is prefilled with.
+func Divisions(tbl *region.Table, base string, level region.Level) []region.Division {
+	if d, ok := tbl.Lookup(base); ok && d.Level == level {
+		return []region.Division{d}
+	}
+	var out []region.Division
+	var walk func(code string)
+	walk = func(code string) {
+		for _, d := range tbl.Children(code) {
+			switch {
+			case d.Level == level:
+				out = append(out, d)
+			case d.Level < level:
+				walk(d.Code)
+			}
+		}
+	}
+	walk(base)
+	return out
 }
