@@ -242,4 +242,3 @@ func runCoverage(ctx context.Context, env *Env, args []string) error {
 	}
 	return printJSON(env, rep)
 }
-
