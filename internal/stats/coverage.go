@@ -176,7 +176,12 @@ func Coverage(src Source, q Query, level region.Level, expected []Expected) (*Co
 		}
 	}
 	if len(base) >= n {
-		return nil, queryErr("区划 %s 不在所选级别之上：请选更低的级别", base)
+		// The region is at or below the level asked for: the level below it (a village itself).
+		level = min(childLevel(base), region.Village)
+		if len(base) == 12 {
+			level = region.Village
+		}
+		n = region.CodeLen(level)
 	}
 	rep := &CoverageReport{AsOf: p.asOf.String(), Region: DisplayCode(base), RegionName: "全部地区", Level: levelName(level),
 		Years: []int{}, Sources: []string{}, Note: coverageNote, Rows: []CoverageRow{}, Ranked: []string{}}
