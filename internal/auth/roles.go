@@ -28,13 +28,14 @@ const (
 	PermAuditRead      = "audit.read"      // the audit trail
 	PermUsersManage    = "users.manage"    // accounts and org units
 	PermKeysManage     = "keys.manage"     // keys, roles and security policy
+	PermFiguresImport  = "figures.import"  // population figures of the statistics bureau (issue 18)
 )
 
 // AllPermissions lists every permission, in the order of the documentation.
 var AllPermissions = []string{
 	PermChildrenRead, PermChildrenCreate, PermChildrenEdit, PermChildrenSubmit, PermChildrenReview,
 	PermChildrenReveal, PermChildrenImport, PermChildrenExport, PermStatsRead, PermLeadsRead,
-	PermLeadsWork, PermRostersImport, PermAuditRead, PermUsersManage, PermKeysManage,
+	PermLeadsWork, PermRostersImport, PermAuditRead, PermUsersManage, PermKeysManage, PermFiguresImport,
 }
 
 // Role codes.
@@ -66,7 +67,7 @@ var Roles = []Role{
 	{RoleReviewer, "民政审核员", []string{PermChildrenRead, PermChildrenEdit, PermChildrenSubmit, PermChildrenReview,
 		PermChildrenReveal, PermChildrenImport, PermChildrenExport, PermStatsRead, PermLeadsRead, PermLeadsWork, PermRostersImport}},
 	{RoleOfficer, "部门业务员", []string{PermChildrenRead, PermChildrenReveal, PermStatsRead, PermLeadsRead, PermRostersImport}},
-	{RoleStatistician, "统计人员", []string{PermStatsRead}},
+	{RoleStatistician, "统计人员", []string{PermStatsRead, PermFiguresImport}},
 	{RoleOversight, "督导/领导", []string{PermStatsRead}},
 	{RoleSysAdmin, "系统管理员", []string{PermUsersManage}},
 	{RoleSecAdmin, "安全管理员", []string{PermKeysManage}},
