@@ -68,6 +68,8 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// Exports handles record-level export requests; without it the routes are absent.
 	Exports Exports
+	// Ledger keeps the key-care ledger (ledger.go); without it the routes are absent.
+	Ledger LedgerStore
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -132,6 +134,7 @@ func (s *Server) routes() {
 	}
 	s.rosterRoutes()
 	s.statsRoutes()
+	s.ledgerRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -144,10 +144,16 @@ func guardians(r *child.Record) string {
 	return strings.Join(out, "；")
 }
 
+// LedgerSource is the store's side of the 台账 workbook.
+type LedgerSource interface {
+	EachLedgerEntry(ctx context.Context, q store.LedgerQuery, fn func(*store.LedgerEntry) error) error
+	Audit(ctx context.Context, action, object string, detail any) error
+}
+
 // WriteLedger writes the 台账 of a region: one row per open entry, numbered from 1, in the
 // format of opt (xlsx or csv). The rows are the entries open when it runs; asOf dates the
 // workbook and decides which visits are overdue. It returns the number of rows.
-func WriteLedger(ctx context.Context, s *store.Store, w io.Writer, regionCode string, asOf child.Date, opt sheet.WriteOptions) (int, error) {
+func WriteLedger(ctx context.Context, s LedgerSource, w io.Writer, regionCode string, asOf child.Date, opt sheet.WriteOptions) (int, error) {
 	var iterErr error
 	n := 0
 	rows := iter.Seq[[]string](func(yield func([]string) bool) {
