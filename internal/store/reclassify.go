@@ -94,6 +94,9 @@ func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (Recl
 					queued = append(queued, w)
 				}
 			}
+			if err := s.syncLedger(t, childIDs(cs)); err != nil {
+				return err
+			}
 			return s.enqueue(t, queued)
 		})
 		if err != nil {

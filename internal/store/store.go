@@ -43,6 +43,9 @@ type Options struct {
 	// (audit.AnchorPath of the key file; docs/security.md). "" for none, in tests: the command
 	// line always sets it.
 	AuditAnchor string
+	// VisitMonths is the key-care ledger's visit frequency by risk level (high, elevated,
+	// general, and "first" for an entry not yet assessed); nil or a missing level: DefaultVisitMonths.
+	VisitMonths map[string]int
 }
 
 // Store is the registry on one database. It is safe for concurrent use.
@@ -71,6 +74,8 @@ type Store struct {
 	anchor *auditAnchor
 	// factsComplete: every child has its child_facts row (facts.go); it stays true once seen.
 	factsComplete atomic.Bool
+	// visitMonths is Options.VisitMonths (ledger.go).
+	visitMonths map[string]int
 }
 
 func (s *Store) trace(step string, since time.Time) {
@@ -95,7 +100,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if opt.Keyring == nil {
 		return nil, errors.New("store: open: Options.Keyring is required")
 	}
-	s := &Store{keys: opt.Keyring, now: opt.Now, rules: opt.Rules, url: url}
+	s := &Store{keys: opt.Keyring, now: opt.Now, rules: opt.Rules, url: url, visitMonths: opt.VisitMonths}
 	if opt.AuditAnchor != "" {
 		s.anchor = &auditAnchor{file: audit.NewAnchor(opt.AuditAnchor, opt.Keyring)}
 	}

@@ -98,6 +98,9 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
  VALUES (?, ?, ?, ?, ?, ?, ?)`, c.id, c.Status, to, c.Version, actor, s.d.timeArg(now), sealed); err != nil {
 			return err
 		}
+		if err := s.syncLedger(t, []int64{c.id}); err != nil {
+			return err
+		}
 		if to == StatusArchived {
 			if err := s.resolveOpenReviews(t, c.id, actor, now); err != nil {
 				return err

@@ -422,7 +422,7 @@ func (s *Store) flush(t *tx, ws []*write) error {
 			return err
 		}
 	}
-	return nil
+	return s.syncLedger(t, writeIDs(ws))
 }
 
 var versionColumns = []string{"child_id", "version", "status", "record", "diff", "fields", "actor", "at",

@@ -128,8 +128,10 @@ func TestPermissionMatrix(t *testing.T) {
 	// newChild registers a child living in the division, as the command line would.
 	newChild := func(region string) (uid, record string) {
 		n++
-		first17 := fmt.Sprintf("%06d20150310%03d", 150302+n/1000, n%1000) // past 1,000 children, another county's numbers
-		rec := child.Record{Name: "测试儿童", Sex: "1", BirthDate: child.NewDate(2015, 3, 10), IDNumber: first17 + string(idcardCheck(first17)),
+		// A thousand sequence numbers per birth day: the next day after each thousand.
+		day := 10 + n/1000
+		first17 := fmt.Sprintf("1503022015%02d%02d%03d", 3, day, n%1000)
+		rec := child.Record{Name: "测试儿童", Sex: "1", BirthDate: child.NewDate(2015, 3, day), IDNumber: first17 + string(idcardCheck(first17)),
 			ResidenceAddr: &child.Address{RegionCode: region, Detail: "幸福路1号"}, HukouAddress: &child.Address{RegionCode: region}}
 		c, err := e.st.Create(ctx, "cli:test", rec, store.Source{})
 		if err != nil {

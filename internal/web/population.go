@@ -54,7 +54,7 @@ func (s *Server) populationRoutes() {
 	s.handle("GET /api/v1/coverage/visits", s.coverageVisits)
 }
 
-func intParam(v, name string, lo, hi int) (int, error) {
+func intInRange(v, name string, lo, hi int) (int, error) {
 	if v == "" {
 		return 0, nil
 	}
@@ -75,7 +75,7 @@ func (s *Server) listFigures(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	year, err := intParam(q.Get("year"), "year", 1949, s.thisYear())
+	year, err := intInRange(q.Get("year"), "year", 1949, s.thisYear())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -92,7 +92,7 @@ func (s *Server) listFigures(w http.ResponseWriter, r *http.Request) {
 // imports the figures and answers the summary of guanai figures import.
 func (s *Server) importFigures(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	year, err := intParam(q.Get("year"), "year", 1949, s.thisYear())
+	year, err := intInRange(q.Get("year"), "year", 1949, s.thisYear())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -145,7 +145,7 @@ func (s *Server) figuresTemplate(w http.ResponseWriter, r *http.Request) {
 	if q.Get("level") == "" {
 		lv = region.Township
 	}
-	year, err := intParam(q.Get("year"), "year", 1949, s.thisYear())
+	year, err := intInRange(q.Get("year"), "year", 1949, s.thisYear())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -177,7 +177,7 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	year, err := intParam(r.URL.Query().Get("year"), "year", 1949, s.thisYear())
+	year, err := intInRange(r.URL.Query().Get("year"), "year", 1949, s.thisYear())
 	if err != nil {
 		s.fail(w, r, err)
 		return

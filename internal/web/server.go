@@ -70,6 +70,8 @@ type Server struct {
 	Exports Exports
 	// Population keeps the population figures and answers coverage (population.go).
 	Population PopulationStore
+	// Ledger keeps the key-care ledger (ledger.go); without it the routes are absent.
+	Ledger LedgerStore
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -135,6 +137,7 @@ func (s *Server) routes() {
 	s.rosterRoutes()
 	s.statsRoutes()
 	s.populationRoutes()
+	s.ledgerRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

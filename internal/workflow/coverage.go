@@ -85,7 +85,3 @@ func Coverage(ctx context.Context, s CoverageStore, in CoverageInput) (*stats.Co
 	}
 	return rep, nil
 }
-
-type errStop struct{}
-
-func (errStop) Error() string { return "stop" }
