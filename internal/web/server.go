@@ -131,6 +131,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
 	s.rosterRoutes()
+	s.caseworkerRoutes()
 	s.statsRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
