@@ -90,3 +90,47 @@ func (s *Store) TransitionBatch(ctx context.Context, actor string, uids []string
 	}
 	return res, nil
 }
+
+// DiscardDraft archives a draft its own author no longer wants (registered twice, the wrong
+// child): the collector's 删除草稿. Only the principal who registered it may, only while it is
+// a draft; the record is kept, archived with the reason “草稿作废”, like every archived record
+// (nothing of a child's history is deleted), and leaves the lists.
+func (s *Store) DiscardDraft(ctx context.Context, actor, uid, reason string) (*Child, error) {
+	if _, err := gate(ctx, "您的角色不能删除草稿", auth.PermChildrenCreate); err != nil {
+		return nil, err
+	}
+	actor = actorFor(ctx, actor)
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if len([]rune(reason)) > 200 {
+		return nil, errInvalid("说明过长", child.Issue{Field: "reason", Code: "too_long", Message: "说明最多 200 字"})
+	}
+	note := "草稿作废"
+	if reason != "" {
+		note += "：" + reason
+	}
+	var out *Child
+	err := s.inTx(ctx, "删除草稿", func(t *tx) error {
+		c, err := s.loadForUpdate(t, uid)
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusDraft {
+			return errForbidden("只能删除草稿；这条记录是“" + StatusLabel(c.Status) + "”状态")
+		}
+		if c.CreatedBy != actor {
+			return errForbidden("只能删除自己登记的草稿")
+		}
+		if err := s.transitionTx(t, c, actor, StatusArchived, note, map[string]any{"discard": true}); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -13,8 +13,19 @@ import (
 
 func init() {
 	moreObjectRows = append(moreObjectRows, func(e *env, f gateFixture) []objectRow {
-		uid := ""
+		uid, draft := "", ""
 		return []objectRow{
+			// A draft the district's collector registered, deleted (archived) by that collector.
+			{method: "DiscardDraft", mutates: true, call: func(ctx context.Context) (int, error) {
+				if draft == "" {
+					c, err := e.Create(auth.WithPrincipal(opCtx(), colIn), "", plainChild("林小废", "2", child.NewDate(2017, 5, 5), "150302003"), Source{})
+					if err != nil {
+						return 0, err
+					}
+					draft = c.UID
+				}
+				return one(e.DiscardDraft(ctx, "", draft, "重复登记"))
+			}, allowed: []*auth.Principal{colIn}},
 			// A submitted record of the fixture's district, approved in a batch by civil affairs.
 			{method: "TransitionBatch", mutates: true, call: func(ctx context.Context) (int, error) {
 				if uid == "" {
@@ -133,6 +144,57 @@ func TestTransitionBatch(t *testing.T) {
 			if _, err := e.TransitionBatch(tt.ctx, "", tt.uids, tt.to, tt.reason); errCode(err) != tt.code {
 				t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
 			}
+		}
+	})
+}
+
+// TestDiscardDraft: a collector deletes the drafts it registered — archived with the reason, kept
+// in the history, out of the list — and nothing else.
+func TestDiscardDraft(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		col := auth.WithPrincipal(opCtx(), colIn)
+		mine, err := e.Create(col, "", plainChild("草稿甲", "1", child.NewDate(2016, 1, 1), "150302003"), Source{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitted, err := e.Create(col, "", plainChild("草稿乙", "1", child.NewDate(2016, 1, 2), "150302003"), Source{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Transition(col, "", submitted.UID, StatusSubmitted, ""); err != nil {
+			t.Fatal(err)
+		}
+		other, err := e.Create(opCtx(), "", plainChild("草稿丙", "1", child.NewDate(2016, 1, 3), "150302003"), Source{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name string
+			uid  string
+			code string
+		}{
+			{"submitted", submitted.UID, CodeForbidden},
+			{"someone else's", other.UID, CodeForbidden},
+			{"unknown", "0190aaaa-0000-7000-8000-000000000000", CodeNotFound},
+		} {
+			if _, err := e.DiscardDraft(col, "", tt.uid, ""); errCode(err) != tt.code {
+				t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+			}
+		}
+		c, err := e.DiscardDraft(col, "", mine.UID, "重复登记")
+		if err != nil || c.Status != StatusArchived {
+			t.Fatalf("discard: %v %v", c, err)
+		}
+		h, err := e.History(opCtx(), mine.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := h[len(h)-1]; last.To != StatusArchived || !strings.Contains(last.Reason, "草稿作废") {
+			t.Errorf("history %+v", last)
+		}
+		p, err := e.Search(col, Query{Name: "草稿甲"})
+		if err != nil || p.Total != 0 {
+			t.Errorf("the discarded draft is still listed: %d %v", p.Total, err)
 		}
 	})
 }

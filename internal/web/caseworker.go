@@ -20,6 +20,8 @@ import (
 var caseworkerAccess = map[string]Access{
 	// The handler's store call checks which permission by the target status, per record.
 	"POST /api/v1/children/batch-transitions": perms(auth.PermChildrenSubmit, auth.PermChildrenReview),
+	// A collector deletes (archives) a draft of its own.
+	"POST /api/v1/children/{uid}/discard": perms(auth.PermChildrenCreate),
 }
 
 func init() {
@@ -34,6 +36,7 @@ func (s *Server) caseworkerRoutes() {
 		return
 	}
 	s.handle("POST /api/v1/children/batch-transitions", s.batchTransition)
+	s.handle("POST /api/v1/children/{uid}/discard", s.discardDraft)
 }
 
 // seesNames says whether the principal of ctx works cases — registers, corrects, submits and
@@ -241,7 +244,28 @@ func (s *Server) batchTransition(w http.ResponseWriter, r *http.Request) {
 		"done": done, "refused": refused})
 }
 
-// batchTransitioner is the store's TransitionBatch.
+// batchTransitioner is the store's TransitionBatch and DiscardDraft.
 type batchTransitioner interface {
 	TransitionBatch(ctx context.Context, actor string, uids []string, to, reason string) (store.BatchResult, error)
+	DiscardDraft(ctx context.Context, actor, uid, reason string) (*store.Child, error)
+}
+
+// discardDraft is POST /api/v1/children/{uid}/discard: the collector deletes a draft it
+// registered (archived with the reason 草稿作废, kept in the history).
+func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if r.ContentLength != 0 {
+		if err := readJSON(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	c, err := s.Children.(batchTransitioner).DiscardDraft(r.Context(), actor(r), r.PathValue("uid"), req.Reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(r.Context(), c))
 }

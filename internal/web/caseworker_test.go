@@ -19,6 +19,9 @@ func init() {
 	// the store's gate).
 	matrix["POST /api/v1/children/batch-transitions"] = matrixRow{Path: "/api/v1/children/batch-transitions",
 		Body: `{"to":"archived","reason":"已离开本地","uids":["{uid}"]}`, Roles: "reviewer", Want: 200}
+	// The matrix's child was registered on the command line: a collector's own drafts only (403),
+	// none outside the jurisdiction (404).
+	matrix["POST /api/v1/children/{uid}/discard"] = matrixRow{Path: "/api/v1/children/{uid}/discard", Body: `{"reason":"重复登记"}`, Roles: "collector", Want: 403}
 }
 
 // caseworkerChild registers a child of 海勃湾区 with parents, as the command line would.
@@ -179,5 +182,17 @@ func TestBatchTransition(t *testing.T) {
 	}
 	if status, out := rev.do(t, "POST", "/api/v1/children/batch-transitions", mustJSONValue(map[string]any{"to": "returned", "uids": uids[:1]})); status != 422 {
 		t.Errorf("return without a reason: %d %v", status, out)
+	}
+	// The collector deletes a draft of its own, not a record it did not register.
+	status, out = col.do(t, "POST", "/api/v1/children", migrantJSON)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, out)
+	}
+	mine := out["uid"].(string)
+	if status, out := col.do(t, "POST", "/api/v1/children/"+uids[0]+"/discard", ""); status != 403 {
+		t.Errorf("discard another's record: %d %v", status, out)
+	}
+	if status, out := col.do(t, "POST", "/api/v1/children/"+mine+"/discard", `{"reason":"重复登记"}`); status != 200 || out["status"] != "archived" {
+		t.Errorf("discard: %d %v", status, out)
 	}
 }
