@@ -11,7 +11,9 @@ import (
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
+	"guanai/internal/audit"
 	"guanai/internal/store"
+	"guanai/internal/workflow"
 )
 
 // The case workers' screens: who sees names, the list's query and what it matched on, and batch
@@ -268,4 +270,25 @@ func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, toJSON(r.Context(), c))
+}
+
+// leadsForVisit shows the collector and the civil-affairs reviewer who work the leads (leads.work
+// and seesNames) the names and the address to visit in full — a masked address cannot be
+// visited — and audits it with the leads shown (audit.LeadVisit); others keep the masked view.
+// It returns whether the names were shown in full.
+func (s *Server) leadsForVisit(ctx context.Context, ls []store.Lead, out []workflow.LeadView) (bool, error) {
+	if !seesNames(ctx) || !auth.PrincipalFrom(ctx).Can(auth.PermLeadsWork) || len(ls) == 0 {
+		return false, nil
+	}
+	uids := make([]string, len(ls))
+	for i := range ls {
+		full := workflow.RosterPerson(&ls[i].Record, workflow.InFull)
+		p := &out[i].Person
+		p.Name, p.FatherName, p.MotherName, p.ResidenceDetail = full.Name, full.FatherName, full.MotherName, full.ResidenceDetail
+		uids[i] = ls[i].UID
+	}
+	if err := s.Accounts.Audit(ctx, audit.LeadVisit, "leads", map[string]any{"leads": uids}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
