@@ -116,7 +116,7 @@ describe('web UI', { concurrency: false }, () => {
     childURL = page.url()
     await page.locator('[data-test=status]', { hasText: '已提交' }).waitFor()
     assert.equal(await statusOf(page), '已提交')
-    assert.match(await page.locator('[data-test="v-id_number"]').innerText(), /^640104\*+\d{3}[\dX]$/, 'ID number shown masked')
+    assert.match(await page.locator('[data-test="v-id_number"]').innerText(), /^640104\*+$/, 'ID number shown masked')
   })
 
   test('a reviewer returns it with a reason, the collector fixes it, the reviewer approves', async () => {
