@@ -8,10 +8,10 @@ import (
 	"strings"
 	"unicode"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
-	"guanai/internal/audit"
 	"guanai/internal/store"
 	"guanai/internal/workflow"
 )
