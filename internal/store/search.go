@@ -61,22 +61,26 @@ type Query struct {
 	Disability string
 	// Synthetic filters demonstration data when not nil.
 	Synthetic *bool
-	// Sort is "" (most recently registered first) or "updated" (most recently changed first).
+	// Sort is "" (most recently registered first), "updated" (most recently changed first) or
+	// "oldest" (first registered first: a review queue is worked in the order it was filled).
 	Sort string
 	// Limit is the page size (default 20, at most 500); Offset the number of rows skipped.
 	Limit, Offset int
-	// ExactTotal counts every match, beyond TotalCap.
-	ExactTotal bool
+	// After is a keyset cursor: the uid of the last record of the previous page (Page.Next).
+	// The page then starts after it in the order of Sort, whatever the depth, and Offset counts
+	// from there. A uid that does not exist gives an empty page.
+	After string
 }
 
-// Page is one page of a search with the number of all matching records.
+// Page is one page of a search with the exact number of all matching records (the cursor does
+// not change it).
 type Page struct {
-	Total int
-	// TotalCapped says that more than TotalCap records match and Total was not counted further.
-	TotalCapped bool
-	Limit       int
-	Offset      int
-	Items       []*Child
+	Total  int
+	Limit  int
+	Offset int
+	// Next is the cursor of the following page (Query.After), "" on the last page.
+	Next  string
+	Items []*Child
 }
 
 // normalizeRegion checks a division code and drops the trailing zeros of its level.
@@ -230,21 +234,34 @@ func earliestBirth(asOf child.Date, age int) child.Date {
 	return b
 }
 
-// TotalCap is where Search and List stop counting unless Query.ExactTotal: a list of more
-// children than this is shown as "1000+". Counting a district's hundred thousand children on
-// every page turn would cost more than the page; statistics count exactly, elsewhere.
-const TotalCap = 1000
+// broadFilter is the number of matches above which SQLite finds a page by walking children_scan
+// in id order rather than sorting the matches of the filter's index (see pageIDs).
+const broadFilter = 1000
 
-// pageIDs counts the matches of q (up to the cap) and finds the ids of the requested page,
-// newest first (or most recently updated first).
+// Sort orders of Query.Sort.
+const (
+	SortNewest  = ""
+	SortUpdated = "updated"
+	SortOldest  = "oldest"
+)
+
+// pageIDs counts the matches of q — exactly: every record of a jurisdiction can be reached, and
+// a count read from covering indexes (children_scan holds the answers and division codes) costs
+// a few milliseconds per hundred thousand records — and finds the ids of the requested page,
+// newest first (or most recently updated, or oldest first), after the keyset cursor q.After.
 //
-// SQLite's planner, without statistics, likes to walk the table backwards in id order to avoid
-// a sort — right for a broad filter, whose first matches come soon, and ruinous for a narrow one,
-// whose few matches may lie anywhere. The count says which filter this is: fewer than the cap are
-// read from the filter's index and sorted (the id is in every index entry), more are found
-// walking children_scan backwards — the answers and division codes in id order, about 50
-// entries a page. PostgreSQL's planner weighs selectivity against order by itself.
+// SQLite's planner, without statistics, likes to walk the table in id order to avoid a sort —
+// right for a broad filter, whose first matches come soon, and ruinous for a narrow one, whose
+// few matches may lie anywhere. The count says which filter this is: up to broadFilter matches
+// are read from the filter's index and sorted (the id is in every index entry), more are found
+// walking children_scan — the answers and division codes in id order, about 50 entries a page.
+// PostgreSQL's planner weighs selectivity against order by itself.
 func (s *Store) pageIDs(ctx context.Context, q *Query) (Page, []any, error) {
+	switch q.Sort {
+	case SortNewest, SortUpdated, SortOldest:
+	default:
+		return Page{}, nil, errInvalid("排序应为 updated 或 oldest")
+	}
 	where, args, err := s.scopedWhere(ctx, q, auth.PermChildrenRead)
 	if err != nil {
 		return Page{}, nil, err
@@ -257,34 +274,51 @@ func (s *Store) pageIDs(ctx context.Context, q *Query) (Page, []any, error) {
 		p.Limit = 20
 	}
 	p.Limit = min(p.Limit, 500)
-	limit := s.totalCap
-	if limit == 0 {
-		limit = TotalCap
+	broad := s.broadAt
+	if broad == 0 {
+		broad = broadFilter
 	}
-	count := "SELECT count(*) FROM children" + where
-	if !q.ExactTotal {
-		count = "SELECT count(*) FROM (SELECT 1 FROM children" + where + " LIMIT " + strconv.Itoa(limit+1) + ") t"
-	}
-	if err := s.queryRow(ctx, count, args...).Scan(&p.Total); err != nil {
+	if err := s.queryRow(ctx, "SELECT count(*) FROM children"+where, args...).Scan(&p.Total); err != nil {
 		return Page{}, nil, internal("查询儿童记录", err)
 	}
-	if !q.ExactTotal && p.Total > limit {
-		p.Total, p.TotalCapped = limit, true
-	}
-	if p.Total == 0 || p.Offset >= p.Total && !p.TotalCapped {
+	if p.Total == 0 || p.Offset >= p.Total {
 		return p, nil, nil
 	}
-	page := " LIMIT " + strconv.Itoa(p.Limit) + " OFFSET " + strconv.Itoa(p.Offset)
+	if q.After != "" {
+		var cur string
+		switch q.Sort {
+		case SortUpdated:
+			cur = "(updated_at < (SELECT updated_at FROM children WHERE uid = ?) OR updated_at = (SELECT updated_at FROM children WHERE uid = ?) AND id < (SELECT id FROM children WHERE uid = ?))"
+			args = append(args, q.After, q.After, q.After)
+		case SortOldest:
+			cur = "id > (SELECT id FROM children WHERE uid = ?)"
+			args = append(args, q.After)
+		default:
+			cur = "id < (SELECT id FROM children WHERE uid = ?)"
+			args = append(args, q.After)
+		}
+		if where == "" {
+			where = " WHERE " + cur
+		} else {
+			where += " AND " + cur
+		}
+	}
+	// One more than the page says whether there is a next one.
+	page := " LIMIT " + strconv.Itoa(p.Limit+1) + " OFFSET " + strconv.Itoa(p.Offset)
+	dir := "DESC"
+	if q.Sort == SortOldest {
+		dir = "ASC"
+	}
 	var sel string
 	switch {
-	case q.Sort == "updated":
-		sel = "SELECT id FROM children" + where + " ORDER BY updated_at DESC, id DESC" + page
+	case q.Sort == SortUpdated:
+		sel = "SELECT id, uid FROM children" + where + " ORDER BY updated_at DESC, id DESC" + page
 	case s.d.postgres:
-		sel = "SELECT id FROM children" + where + " ORDER BY id DESC" + page
-	case p.TotalCapped:
-		sel = "SELECT id FROM children INDEXED BY children_scan" + where + " ORDER BY id DESC" + page
+		sel = "SELECT id, uid FROM children" + where + " ORDER BY id " + dir + page
+	case p.Total > broad:
+		sel = "SELECT id, uid FROM children INDEXED BY children_scan" + where + " ORDER BY id " + dir + page
 	default:
-		sel = "SELECT id FROM children" + where + " ORDER BY +id DESC" + page
+		sel = "SELECT id, uid FROM children" + where + " ORDER BY +id " + dir + page
 	}
 	rows, err := s.query(ctx, sel, args...)
 	if err != nil {
@@ -292,12 +326,18 @@ func (s *Store) pageIDs(ctx context.Context, q *Query) (Page, []any, error) {
 	}
 	defer rows.Close()
 	var ids []any
+	var last string
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var uid string
+		if err := rows.Scan(&id, &uid); err != nil {
 			return Page{}, nil, internal("查询儿童记录", err)
 		}
-		ids = append(ids, id)
+		if len(ids) == p.Limit {
+			p.Next = last
+			break
+		}
+		ids, last = append(ids, id), uid
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, nil, internal("查询儿童记录", err)
@@ -306,23 +346,25 @@ func (s *Store) pageIDs(ctx context.Context, q *Query) (Page, []any, error) {
 }
 
 // byIDs is the WHERE clause selecting ids, in the order of the page.
-func byIDs(ids []any, byUpdate bool) string {
+func byIDs(ids []any, sort string) string {
 	order := " ORDER BY id DESC"
-	if byUpdate {
+	switch sort {
+	case SortUpdated:
 		order = " ORDER BY updated_at DESC, id DESC"
+	case SortOldest:
+		order = " ORDER BY id"
 	}
 	return " WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")" + order
 }
 
 // Search returns one page of the children matching q, whole records decrypted, most recently
-// registered first, and the number of all matches (at most TotalCap unless q.ExactTotal;
-// Page.TotalCapped says so). For list screens List is cheaper.
+// registered first, and the exact number of all matches. For list screens List is cheaper.
 func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	p, ids, err := s.pageIDs(ctx, &q)
 	if err != nil || len(ids) == 0 {
 		return p, err
 	}
-	rows, err := s.query(ctx, childSelect+byIDs(ids, q.Sort == "updated"), ids...)
+	rows, err := s.query(ctx, childSelect+byIDs(ids, q.Sort), ids...)
 	if err != nil {
 		return Page{}, internal("查询儿童记录", err)
 	}
@@ -364,11 +406,11 @@ type ListItem struct {
 
 // ListPage is one page of List.
 type ListPage struct {
-	Total       int
-	TotalCapped bool
-	Limit       int
-	Offset      int
-	Items       []ListItem
+	Total  int
+	Limit  int
+	Offset int
+	Next   string
+	Items  []ListItem
 }
 
 const listSelect = `SELECT id, uid, version, status, synthetic, brief, record, sex, birth_date, res_code, hukou_code,
@@ -379,11 +421,11 @@ const listSelect = `SELECT id, uid, version, status, synthetic, brief, record, s
 // opens only the sealed name and ID number instead of the whole record.
 func (s *Store) List(ctx context.Context, q Query) (ListPage, error) {
 	p, ids, err := s.pageIDs(ctx, &q)
-	lp := ListPage{Total: p.Total, TotalCapped: p.TotalCapped, Limit: p.Limit, Offset: p.Offset, Items: []ListItem{}}
+	lp := ListPage{Total: p.Total, Limit: p.Limit, Offset: p.Offset, Next: p.Next, Items: []ListItem{}}
 	if err != nil || len(ids) == 0 {
 		return lp, err
 	}
-	rows, err := s.query(ctx, listSelect+byIDs(ids, q.Sort == "updated"), ids...)
+	rows, err := s.query(ctx, listSelect+byIDs(ids, q.Sort), ids...)
 	if err != nil {
 		return ListPage{}, internal("查询儿童记录", err)
 	}

@@ -48,6 +48,21 @@ func searchFixture(t *testing.T, e *env, n int) []*Child {
 	return out
 }
 
+// orderOf returns the uids of cs in their order.
+func orderOf(cs []*Child) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.UID
+	}
+	return out
+}
+
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
 func uidsOf(cs []*Child) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -290,33 +305,61 @@ func TestSearchFilters(t *testing.T) {
 			}
 		}
 
-		// Past the counting cap, pages are still complete and in order (SQLite then walks the ids
-		// instead of sorting the filter's matches).
-		exact, err := e.Search(ctx, Query{Region: "1503", RegionOf: RegionEither, ExactTotal: true, Limit: 500})
+		// Counts are exact, and every record is reached by offset and by keyset alike, in every
+		// order, also when the filter is broad (SQLite then walks the ids instead of sorting the
+		// filter's matches).
+		everyone, err := e.Search(ctx, Query{Region: "1503", RegionOf: RegionEither, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.totalCap = 30
-		for off := 0; off < exact.Total; off += 25 {
-			p, err := e.Search(ctx, Query{Region: "1503", RegionOf: RegionEither, Limit: 25, Offset: off})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !p.TotalCapped || p.Total != 30 {
-				t.Fatalf("capped search: total %d capped %v, want 30 capped", p.Total, p.TotalCapped)
-			}
-			want := uidsOf(exact.Items[off:min(off+25, len(exact.Items))])
-			if got := uidsOf(p.Items); !slices.Equal(got, want) {
-				t.Fatalf("capped page at %d: %d items, want %d", off, len(got), len(want))
+		if everyone.Total != len(everyone.Items) || everyone.Next != "" {
+			t.Fatalf("whole list: total %d, %d items, next %q", everyone.Total, len(everyone.Items), everyone.Next)
+		}
+		for _, broad := range []int{0, 30} {
+			e.broadAt = broad
+			for _, sort := range []string{SortNewest, SortOldest, SortUpdated} {
+				want, err := e.Search(ctx, Query{Region: "1503", RegionOf: RegionEither, Limit: 500, Sort: sort})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sort == SortOldest && !slices.Equal(orderOf(want.Items), reversed(orderOf(everyone.Items))) {
+					t.Errorf("oldest first is not the reverse of newest first")
+				}
+				var byOffset, byKey []string
+				after := ""
+				for off := 0; off < want.Total+25; off += 25 {
+					p, err := e.Search(ctx, Query{Region: "1503", RegionOf: RegionEither, Limit: 25, Offset: off, Sort: sort})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p.Total != want.Total {
+						t.Fatalf("broad %d sort %q: total %d at offset %d, want %d", broad, sort, p.Total, off, want.Total)
+					}
+					byOffset = append(byOffset, orderOf(p.Items)...)
+					k, err := e.Search(ctx, Query{Region: "1503", RegionOf: RegionEither, Limit: 25, After: after, Sort: sort})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if k.Total != want.Total {
+						t.Fatalf("keyset total %d, want %d", k.Total, want.Total)
+					}
+					byKey = append(byKey, orderOf(k.Items)...)
+					if after = k.Next; after == "" {
+						break
+					}
+				}
+				if w := orderOf(want.Items); !slices.Equal(byOffset, w) || !slices.Equal(byKey, w) {
+					t.Errorf("broad %d sort %q: offset paging %d, keyset paging %d, want %d records in order", broad, sort, len(byOffset), len(byKey), len(w))
+				}
 			}
 		}
-		if p, _ := e.Search(ctx, Query{KeyCare: "yes"}); p.TotalCapped {
-			t.Error("a small result was capped")
+		e.broadAt = 0
+		if p, err := e.Search(ctx, Query{After: "no-such-uid"}); err != nil || len(p.Items) != 0 {
+			t.Errorf("unknown cursor: %d items, %v", len(p.Items), err)
 		}
-		e.totalCap = 0
 
 		// Invalid filters.
-		for _, q := range []Query{{Region: "15x3"}, {Region: "1503021"}, {Status: []string{"gone"}}, {KeyCare: "maybe"}, {RegionOf: "office", Region: "1503"}} {
+		for _, q := range []Query{{Region: "15x3"}, {Region: "1503021"}, {Status: []string{"gone"}}, {KeyCare: "maybe"}, {RegionOf: "office", Region: "1503"}, {Sort: "name"}} {
 			if _, err := e.Search(ctx, q); errCode(err) != CodeInvalid {
 				t.Errorf("%+v: got %v, want invalid", q, err)
 			}

@@ -66,8 +66,8 @@ type Store struct {
 	updateOnce sync.Once
 	updateSQL  string
 
-	// totalCap is TotalCap; tests lower it.
-	totalCap int
+	// broadAt is broadFilter; tests lower it.
+	broadAt int
 	// tracer, when set (by benchmarks), receives the duration of the steps of an import.
 	tracer func(step string, d time.Duration)
 	// anchor writes the head of the audit chain outside the database; nil for none (audit.go).

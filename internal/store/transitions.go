@@ -80,36 +80,9 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
 		if err != nil {
 			return err
 		}
-		if !CanTransition(c.Status, to) {
-			return errForbidden(transitionRefusal(c.Status, to))
-		}
-		now := s.instant()
-		var sealed []byte
-		if reason != "" {
-			if sealed, err = s.keys.Seal([]byte(reason), []byte(aadTransition(c.UID, now))); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec("UPDATE children SET status = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-			to, s.d.timeArg(now), actor, c.id); err != nil {
+		if err := s.transitionTx(t, c, actor, to, reason, nil); err != nil {
 			return err
 		}
-		if _, err := t.exec(`INSERT INTO child_transitions (child_id, from_status, to_status, version, actor, at, reason)
- VALUES (?, ?, ?, ?, ?, ?, ?)`, c.id, c.Status, to, c.Version, actor, s.d.timeArg(now), sealed); err != nil {
-			return err
-		}
-		if err := s.syncLedger(t, []int64{c.id}); err != nil {
-			return err
-		}
-		if to == StatusArchived {
-			if err := s.resolveOpenReviews(t, c.id, actor, now); err != nil {
-				return err
-			}
-		}
-		if err := s.appendAudit(t, audit.ChildTransit, "child:"+c.UID, map[string]any{"from": c.Status, "to": to, "version": c.Version}); err != nil {
-			return err
-		}
-		c.Status, c.UpdatedAt, c.UpdatedBy = to, now, actor
 		out = c
 		return nil
 	})
@@ -117,6 +90,48 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
 		return nil, err
 	}
 	return out, nil
+}
+
+// transitionTx moves c, read with loadForUpdate in t, to status to: the row, the transition
+// with its sealed reason, the closing of review items on archiving and the audit entry (with
+// extra items, e.g. the batch), all in t.
+func (s *Store) transitionTx(t *tx, c *Child, actor, to, reason string, extra map[string]any) error {
+	if !CanTransition(c.Status, to) {
+		return errForbidden(transitionRefusal(c.Status, to))
+	}
+	now := s.instant()
+	var sealed []byte
+	if reason != "" {
+		var err error
+		if sealed, err = s.keys.Seal([]byte(reason), []byte(aadTransition(c.UID, now))); err != nil {
+			return err
+		}
+	}
+	if _, err := t.exec("UPDATE children SET status = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+		to, s.d.timeArg(now), actor, c.id); err != nil {
+		return err
+	}
+	if _, err := t.exec(`INSERT INTO child_transitions (child_id, from_status, to_status, version, actor, at, reason)
+ VALUES (?, ?, ?, ?, ?, ?, ?)`, c.id, c.Status, to, c.Version, actor, s.d.timeArg(now), sealed); err != nil {
+		return err
+	}
+	if err := s.syncLedger(t, []int64{c.id}); err != nil {
+		return err
+	}
+	if to == StatusArchived {
+		if err := s.resolveOpenReviews(t, c.id, actor, now); err != nil {
+			return err
+		}
+	}
+	detail := map[string]any{"from": c.Status, "to": to, "version": c.Version}
+	for k, v := range extra {
+		detail[k] = v
+	}
+	if err := s.appendAudit(t, audit.ChildTransit, "child:"+c.UID, detail); err != nil {
+		return err
+	}
+	c.Status, c.UpdatedAt, c.UpdatedBy = to, now, actor
+	return nil
 }
 
 // transitionRefusal explains in Chinese why from → to is not allowed and what is.

@@ -525,7 +525,8 @@ func urlQuery(s string) string {
 }
 
 // TestMaskingRevealAndDepartmentView: identifiers are masked in every answer (record, list,
-// history diffs); a reveal needs a purpose and is audited; a department officer sees the
+// history diffs) — names too for a department officer, not for the collector who works the case
+// (TestWhoSeesNames); a reveal needs a purpose and is audited; a department officer sees the
 // identity and its own department's items only.
 func TestMaskingRevealAndDepartmentView(t *testing.T) {
 	e := newTestEnv(t)
@@ -545,13 +546,23 @@ func TestMaskingRevealAndDepartmentView(t *testing.T) {
 	for _, path := range []string{"/api/v1/children/" + uid, "/api/v1/children", "/api/v1/children/" + uid + "/history"} {
 		rec := col.raw("GET", path, "", false)
 		body := rec.Body.String()
-		for _, secret := range []string{"150302201503101237", "13812345678", "13987654321", "清泉小区3号楼", "张小明", "张强"} {
+		for _, secret := range []string{"150302201503101237", "13812345678", "13987654321", "清泉小区3号楼"} {
 			if strings.Contains(body, secret) {
 				t.Errorf("GET %s shows %s in clear", path, secret)
 			}
 		}
 		if rec.Code != 200 {
 			t.Errorf("GET %s: %d", path, rec.Code)
+		}
+		if path != "/api/v1/children/"+uid+"/history" && !strings.Contains(body, "张小明") {
+			t.Errorf("GET %s: the collector does not see the name", path)
+		}
+		// A department officer sees the names masked (history diffs are masked for everyone).
+		body = officer.raw("GET", path, "", false).Body.String()
+		for _, secret := range []string{"150302201503101237", "13987654321", "清泉小区3号楼", "张小明", "张强"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("GET %s shows %s in clear to an officer", path, secret)
+			}
 		}
 	}
 

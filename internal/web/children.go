@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/child"
 	"guanai/internal/idcard"
@@ -39,14 +40,16 @@ type childJSON struct {
 	UpdatedAt      string    `json:"updated_at"`
 	CreatedBy      string    `json:"created_by"`
 	UpdatedBy      string    `json:"updated_by"`
+	// Names says how the names of the record are shown to this user: "full" or "masked".
+	Names string `json:"names"`
 }
 
 // toJSON shows a stored child to the principal of ctx: masked, and restricted to the items of a
 // department officer's field view.
 func toJSON(ctx context.Context, c *store.Child) childJSON {
 	rec := c.Record
-	MaskRecord(&rec)
-	return childJSON{UID: c.UID, Version: c.Version, Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
+	maskRecordFor(ctx, &rec)
+	return childJSON{Names: namesShown(seesNames(ctx)), UID: c.UID, Version: c.Version, Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
 		Synthetic: c.Synthetic, Record: fieldView(ctx, &rec), Classification: classOf(&c.Classification), Duplicates: c.Duplicates,
 		CreatedAt: c.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05"), UpdatedAt: c.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04:05"),
 		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy}
@@ -176,34 +179,9 @@ type listItem struct {
 }
 
 func (s *Server) listChildren(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q := store.Query{
-		Name: v.Get("name"), IDNumber: v.Get("id_number"), Region: v.Get("region"), RegionOf: v.Get("region_of"),
-		MigrantMonitoring: v.Get("migrant_monitoring"), MigrantStatistics: v.Get("migrant_statistics"),
-		LeftBehind: v.Get("left_behind"), KeyCare: v.Get("key_care"), KeyCareReason: v.Get("key_care_reason"),
-		Sex: v.Get("sex"), SchoolStage: v.Get("school_stage"), MedicalInsurance: v.Get("medical_insurance"),
-		Disability: v.Get("disability"), Sort: v.Get("sort"),
-	}
-	if st := v.Get("status"); st != "" {
-		q.Status = strings.Split(st, ",")
-	}
-	q.IncludeArchived = v.Get("include_archived") == "true"
-	for key, dst := range map[string]**int{"age_min": &q.AgeMin, "age_max": &q.AgeMax} {
-		if a := v.Get(key); a != "" {
-			n, err := strconv.Atoi(a)
-			if err != nil || n < 0 || n > 30 {
-				s.fail(w, r, &Error{Code: "bad_request", Message: key + " 应为 0–30 的整数"})
-				return
-			}
-			*dst = &n
-		}
-	}
-	if q.Limit = atoiDefault(v.Get("limit"), 20); q.Limit < 1 || q.Limit > 500 {
-		s.fail(w, r, &Error{Code: "bad_request", Message: "limit 应为 1–500"})
-		return
-	}
-	if q.Offset = atoiDefault(v.Get("offset"), 0); q.Offset < 0 {
-		s.fail(w, r, &Error{Code: "bad_request", Message: "offset 不能为负数"})
+	q, err := childQuery(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	page, err := s.Children.Search(r.Context(), q)
@@ -211,11 +189,18 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	full := seesNames(r.Context())
 	items := make([]listItem, 0, len(page.Items))
+	uids := make([]string, 0, len(page.Items))
 	for _, c := range page.Items {
 		rec := c.Record
+		name := rec.Name
+		if !full {
+			name = child.MaskName(name)
+		}
+		uids = append(uids, c.UID)
 		items = append(items, listItem{
-			UID: c.UID, Name: child.MaskName(rec.Name), Sex: rec.Sex, BirthDate: rec.BirthDate.String(),
+			UID: c.UID, Name: name, Sex: rec.Sex, BirthDate: rec.BirthDate.String(),
 			Age: c.Classification.Age, IDNumber: idcard.Mask(rec.IDNumber), Status: c.Status, StatusLabel: store.StatusLabel(c.Status),
 			ResidenceRegion: rec.ResidenceAddr.Region(), HukouRegion: rec.HukouAddress.Region(),
 			MigrantMonitoring: c.Classification.MigrantMonitoring, MigrantStatistics: c.Classification.MigrantStatistics,
@@ -223,7 +208,18 @@ func (s *Server) listChildren(w http.ResponseWriter, r *http.Request) {
 			Synthetic: c.Synthetic, UpdatedAt: c.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04"),
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": page.Total, "limit": page.Limit, "offset": page.Offset, "items": items})
+	if full && len(uids) > 0 {
+		if err := s.Accounts.Audit(r.Context(), audit.ChildNames, "children", map[string]any{"children": uids}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	out := map[string]any{"total": page.Total, "limit": page.Limit, "offset": page.Offset, "next": page.Next, "items": items,
+		"names": namesShown(full), "matched": matchedOn(&q)}
+	if page.Total == 0 {
+		out["hint"] = whyNone(&q)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func atoiDefault(s string, def int) int {

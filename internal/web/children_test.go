@@ -57,7 +57,8 @@ func TestChildrenScenario(t *testing.T) {
 	}
 	uid := out["uid"].(string)
 	rec := out["record"].(map[string]any)
-	if rec["id_number"] != "150302************" || rec["name"] != "张**" {
+	// A case worker of the jurisdiction sees the name in full, the ID number masked.
+	if rec["id_number"] != "150302************" || rec["name"] != "张小明" || out["names"] != "full" {
 		t.Errorf("record not masked: %v", rec)
 	}
 	if f := rec["father"].(map[string]any); f["phone"] != "138****5678" {

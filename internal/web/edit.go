@@ -35,7 +35,7 @@ func (s *Server) restoreMasked(ctx context.Context, uid string, body []byte) ([]
 	}
 	// MaskRecord masks the parents in place (they are pointers): take the plain values first.
 	plain := asMap(c.Record)
-	MaskRecord(&c.Record)
+	maskRecordFor(ctx, &c.Record)
 	shown := asMap(c.Record)
 	changed := false
 	for _, p := range maskedPaths {

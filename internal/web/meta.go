@@ -103,7 +103,7 @@ func (s *Server) regionResolve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var re *region.ResolveError
 		if ok := asResolveError(err, &re); ok {
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]any{"code": re.Code, "message": re.Message, "candidates": re.Candidates}})
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]any{"code": re.Code, "message": re.Message, "candidates": re.Candidates, "candidate_codes": re.CandidateCodes, "total": re.Total}})
 			return
 		}
 		s.fail(w, r, err)

@@ -347,12 +347,17 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 	for i := range ls {
 		out = append(out, workflow.ViewLead(&ls[i]))
 	}
+	full, err := s.leadsForVisit(r.Context(), ls, out)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	total, err := s.Rosters.LeadCount(r.Context(), lq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "total": total})
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "total": total, "names": namesShown(full)})
 }
 
 // leadOutcome records a home visit: {"outcome": "registered"|"not_eligible"|"not_found",

@@ -98,8 +98,9 @@ func TestRosterAPI(t *testing.T) {
 		t.Fatalf("leads: %d %v", status, out)
 	}
 	lead := items[0].(map[string]any)
-	if p := lead["person"].(map[string]any); p["name"] == "赵小龙" || strings.Contains(p["id_number"].(string), "20160801") {
-		t.Errorf("lead not masked: %v", p)
+	// The collector who visits sees the name and the address to visit in full, the ID number masked.
+	if p := lead["person"].(map[string]any); p["name"] != "赵小龙" || out["names"] != "full" || strings.Contains(p["id_number"].(string), "20160801") {
+		t.Errorf("lead for the visit: %v", p)
 	}
 	status, out = call(t, h, "POST", "/api/v1/leads/"+lead["uid"].(string)+"/outcome", `{"outcome":"not_eligible","note":"已随父母返乡"}`)
 	if status != 200 || out["status"] != "closed" || out["outcome_label"] != "不符合条件" {

@@ -135,6 +135,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
 	s.rosterRoutes()
+	s.caseworkerRoutes()
 	s.statsRoutes()
 	s.populationRoutes()
 	s.ledgerRoutes()

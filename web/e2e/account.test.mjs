@@ -260,7 +260,9 @@ describe('account security, print view and dashboard', { concurrency: false }, (
     const row = async (label) => (await sheet.first().locator('tr', { has: print.locator('th.lbl', { hasText: new RegExp(`^${label}$`) }) }).first().locator('td').innerText()).trim()
     assert.equal(await row('公民身份号码'), kid.masked, 'the ID number is printed masked')
     assert.match(await row('公民身份号码'), /\*{4,}/)
-    assert.match(await row('姓名'), /\*/, 'the name is printed masked')
+    // The collector works the case: the name is printed in full, and the sheet says so.
+    assert.doesNotMatch(await row('姓名'), /\*/, 'the name is printed as the collector sees it')
+    assert.match(await sheet.first().locator('[data-test=names-shown]').innerText(), /姓名按打印人权限完整显示/)
     assert.match(await row('出生日期'), /^\d{4}-\d{2}-\d{2}$/)
     assert.ok(!(await print.locator('body').innerText()).includes(kid.full), 'the full ID number is not printed')
     assert.match(await sheet.first().innerText(), /填报人（签字）：[\s\S]*审核人（签字）：[\s\S]*已按规定脱敏打印/)

@@ -11,6 +11,8 @@ export class ApiError extends Error {
   status: number
   code: string
   fields: FieldIssue[]
+  /** detail is the error object as the server sent it (e.g. a resolve's candidates). */
+  detail?: Record<string, unknown>
   constructor(status: number, code: string, message: string, fields: FieldIssue[] = []) {
     super(message)
     this.status = status
@@ -38,6 +40,15 @@ export function whenSetupRequired(f: (code: string) => void) {
   onSetupRequired = f
 }
 
+let onReauth: (() => Promise<boolean>) | null = null
+
+/** whenReauthNeeded registers how a session that ended while the user was working is renewed
+ * in place (a password dialog, lib/reauth.ts): when it resolves true the request is sent again,
+ * so a half-filled form is not lost; false falls back to whenUnauthenticated. */
+export function whenReauthNeeded(f: () => Promise<boolean>) {
+  onReauth = f
+}
+
 const setupCodes = ['password_change_required', 'mfa_setup_required']
 
 const networkMessage = '无法连接服务器，请检查网络后重试'
@@ -52,7 +63,9 @@ export function errorOf(status: number, body: unknown): ApiError {
     message = defaultMessages[code] ?? `请求失败（${status}）`
   }
   const fields = Array.isArray(e.fields) ? (e.fields as FieldIssue[]) : []
-  return new ApiError(status, code, message, fields)
+  const err = new ApiError(status, code, message, fields)
+  err.detail = e
+  return err
 }
 
 const defaultMessages: Record<string, string> = {
@@ -89,6 +102,18 @@ export function withQuery(path: string, query?: RequestOptions['query']): string
 }
 
 export async function api<T = unknown>(path: string, opt: RequestOptions = {}): Promise<T> {
+  try {
+    return await request<T>(path, opt)
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401 && e.code === 'unauthenticated' && !path.startsWith('/api/v1/session') && onReauth) {
+      if (await onReauth()) return request<T>(path, opt)
+      onUnauthenticated?.()
+    }
+    throw e
+  }
+}
+
+async function request<T>(path: string, opt: RequestOptions): Promise<T> {
   const method = opt.method ?? 'GET'
   const headers: Record<string, string> = { Accept: 'application/json', ...opt.headers }
   let body: BodyInit | undefined
@@ -118,7 +143,7 @@ export async function api<T = unknown>(path: string, opt: RequestOptions = {}): 
   }
   if (!res.ok) {
     const err = errorOf(res.status, data)
-    if (res.status === 401 && err.code === 'unauthenticated' && path !== '/api/v1/session' && onUnauthenticated) {
+    if (res.status === 401 && err.code === 'unauthenticated' && path !== '/api/v1/session' && onUnauthenticated && !onReauth) {
       onUnauthenticated()
     }
     if (res.status === 403 && setupCodes.includes(err.code) && onSetupRequired) onSetupRequired(err.code)
