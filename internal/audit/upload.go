@@ -1,0 +1,9 @@
+package audit
+
+// Actions of the national upload and of releases (docs/upload.md): written by the store in the
+// same transaction as the change.
+const (
+	UploadBatch    = "upload.batch"    // a national upload batch made: its records marked 已上报, the file written (full identity numbers)
+	UploadList     = "upload.list"     // upload batches or a batch's items listed (masked)
+	UploadFeedback = "upload.feedback" // the national system's answer taken back: records accepted or returned
+)
