@@ -351,7 +351,7 @@ var leafCommands = [][]string{
 	{"leads", "list"}, {"leads", "close"}, {"discrepancies"}, {"discrepancies", "resolve"},
 	{"user", "add"}, {"user", "list"}, {"user", "passwd"}, {"user", "unlock"}, {"user", "disable"}, {"user", "enable"}, {"user", "reset-mfa"},
 	{"audit", "verify"}, {"audit", "list"}, {"audit", "reanchor"}, {"keys", "rotate"}, {"keys", "reseal"},
-	{"backup"}, {"restore"},
+	{"backup"}, {"restore"}, {"upload", "batch"}, {"upload", "feedback"},
 }
 
 // TestEveryCommandIsListed keeps leafCommands whole: every command of guanai is in it.
