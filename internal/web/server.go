@@ -17,6 +17,7 @@ import (
 	"guanai/internal/region"
 	"guanai/internal/rules"
 	"guanai/internal/stats"
+	"guanai/internal/store"
 	"guanai/internal/workflow"
 )
 
@@ -68,6 +69,8 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// Exports handles record-level export requests; without it the routes are absent.
 	Exports Exports
+	// Uploads makes national upload batches and takes back their answers (uploads.go).
+	Uploads *store.Store
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -112,6 +115,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/session/totp/confirm", s.confirmTOTP)
 	s.handle("GET /api/v1/audit", s.auditList)
 	s.exportRoutes()
+	s.uploadRoutes()
 	s.handle("GET /api/v1/meta/codes", s.codes)
 	s.handle("GET /api/v1/regions", s.regionChildren)
 	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
