@@ -7,3 +7,12 @@ const (
 	UploadList     = "upload.list"     // upload batches or a batch's items listed (masked)
 	UploadFeedback = "upload.feedback" // the national system's answer taken back: records accepted or returned
 )
+
+// Actions of releases (数据发布).
+const (
+	ReleaseCreate   = "release.create"   // a release drafted: its figures computed, suppressed and hashed
+	ReleaseSign     = "release.sign"     // a department signed off or objected
+	ReleaseApprove  = "release.approve"  // civil affairs or statistics approved
+	ReleasePublish  = "release.publish"  // a release published
+	ReleaseWithdraw = "release.withdraw" // a release withdrawn
+)

@@ -31,3 +31,38 @@ CREATE TABLE upload_items (
     PRIMARY KEY (batch_id, seq)
 );
 CREATE INDEX upload_items_child ON upload_items (child_id, form);
+
+-- Releases (数据发布, docs/releases.md): a statistician's draft of chosen standard tables, the
+-- suppressed figures computed once (content, JSON) and hashed (SM3, digest); the departments whose
+-- data it holds sign off or object; civil affairs and statistics approve; published, it never
+-- changes; withdrawn, it stays listed.
+CREATE TABLE releases (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    title       TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    as_of       INTEGER NOT NULL,
+    tables      TEXT NOT NULL,              -- JSON list of table keys
+    departments TEXT NOT NULL,              -- JSON list of department codes whose sign-off is required
+    status      TEXT NOT NULL CHECK (status IN ('review', 'published', 'withdrawn')),
+    content     TEXT NOT NULL,              -- the suppressed report (JSON), as hashed
+    digest      TEXT NOT NULL,              -- SM3 of content, hex
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    published_by TEXT,
+    published_at TEXT,
+    withdrawn_by TEXT,
+    withdrawn_at TEXT,
+    withdraw_reason TEXT
+);
+CREATE INDEX releases_region ON releases (region);
+
+CREATE TABLE release_signoffs (
+    release_id INTEGER NOT NULL REFERENCES releases (id),
+    kind       TEXT NOT NULL,               -- dept:<department> or approve:<minzheng|tongji>
+    decision   TEXT NOT NULL CHECK (decision IN ('signed', 'objected', 'approved')),
+    comment    TEXT NOT NULL DEFAULT '',
+    actor      TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (release_id, kind)
+);
