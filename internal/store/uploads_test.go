@@ -178,12 +178,14 @@ func TestUploadBatches(t *testing.T) {
 			break
 		}
 		r := changed.Record
-		r.SchoolName = "乌海市第十小学"
+		r.SchoolName = r.SchoolName + "（更正）"
 		if _, err := e.Update(ctx, "", changed.UID, changed.Version, r, Source{Note: "更正学校"}); err != nil {
 			t.Fatal(err)
 		}
 		_, f1, _ = batchUIDs(t, e, ctx, "")
 		if !slices.Equal(f1, []string{changed.UID}) {
+			after, _ := e.Get(ctx, changed.UID)
+			t.Logf("changed: before v%d %s %s/%s; after v%d %s %s/%s", changed.Version, changed.Status, changed.Classification.MigrantMonitoring, changed.Classification.MigrantStatistics, after.Version, after.Status, after.Classification.MigrantMonitoring, after.Classification.MigrantStatistics)
 			t.Fatalf("after a change: 附件1 %v, want %s", f1, changed.UID)
 		}
 		// The answer: the first row of the first batch accepted by number; a record returned by
