@@ -154,7 +154,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	srv := &web.Server{DB: s, Children: s, Imports: &workflow.Imports{Store: s}, Rosters: s, Stats: statsService, Figures: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy, TrustedProxies: trustedProxies}
-	srv.Uploads = s
+	srv.Uploads, srv.Releases = s, s
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

@@ -43,3 +43,6 @@ func StandardTables() []string {
 var standardOrder = []string{"type", "division", "sex", "age5", "age3", "ethnicity", "origin_province", "parent_work_province",
 	"school_stage", "study_status", "schooling", "residence_registration", "health_mgmt_0_6", "tcm_0_36m", "medical_insurance",
 	"disability", "guardianship_quality", "guardianship_issue", "family_hardship", "assistance", "key_care_reason"}
+
+// TableTitle returns the short Chinese name of a standard table ("" when unknown).
+func TableTitle(key string) string { return sheetNames[key] }

@@ -71,6 +71,8 @@ type Server struct {
 	Exports Exports
 	// Uploads makes national upload batches and takes back their answers (uploads.go).
 	Uploads *store.Store
+	// Releases keeps the data releases and their sign-offs (releases.go).
+	Releases *store.Store
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -136,6 +138,7 @@ func (s *Server) routes() {
 	}
 	s.rosterRoutes()
 	s.statsRoutes()
+	s.releaseRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
