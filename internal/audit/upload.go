@@ -16,3 +16,6 @@ const (
 	ReleasePublish  = "release.publish"  // a release published
 	ReleaseWithdraw = "release.withdraw" // a release withdrawn
 )
+
+// BulletinIssue is a periodic bulletin (通报) issued by the server's job.
+const BulletinIssue = "bulletin.issue"

@@ -66,3 +66,20 @@ CREATE TABLE release_signoffs (
     at         TEXT NOT NULL,
     PRIMARY KEY (release_id, kind)
 );
+
+-- Periodic bulletins (定期调度通报): the server issues one per campaign and period (month), kept as
+-- a numbered document with the progress report it printed and its key figures.
+CREATE TABLE bulletins (
+    id          INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    seq         INTEGER NOT NULL,           -- 第 N 期 of the campaign
+    campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+    region      TEXT NOT NULL,              -- the campaign's region
+    period      TEXT NOT NULL,              -- YYYY-MM
+    as_of       INTEGER NOT NULL,
+    figures     TEXT NOT NULL,              -- key figures (JSON)
+    report      TEXT NOT NULL,              -- campaign.Report (JSON), aggregates only
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    UNIQUE (campaign_id, period)
+);
