@@ -51,6 +51,7 @@ func (s *Server) releaseRoutes() {
 	s.handle("POST /api/v1/releases/{uid}/publish", s.publishRelease)
 	s.handle("POST /api/v1/releases/{uid}/withdraw", s.withdrawRelease)
 	s.handle("GET /api/v1/releases/{uid}/xlsx", s.releaseXLSX)
+	s.bulletinRoutes()
 }
 
 // releaseThreshold is the small-count threshold of releases: values 1–4 are withheld.
