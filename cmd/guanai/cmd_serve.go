@@ -42,6 +42,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&trustedProxies, "trusted-proxy", "可信反向代理的网段（CIDR，可重复给出）；仅当请求来自这些地址时才读取 X-Forwarded-For；与 --behind-proxy 同用，默认 127.0.0.1/32 与 ::1")
 	passwordDays := fs.Int("password-max-age", 90, "密码有效期（天），到期须修改；0 表示不过期")
 	mfaAboveVillage := fs.Bool("mfa-above-village", true, "村（社区）以上的账号必须使用动态口令")
+	bulletinDay := fs.Int("bulletin-day", 1, "每月第几日生成各项摸排工作的定期通报（1–28；0 表示不生成）")
 	pos, err := parseOptions(env, fs, "用法: guanai serve [选项]\n\n启动服务：界面、JSON API（/api/v1）与 /healthz。", args)
 	if err != nil {
 		return err
@@ -55,6 +56,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if *addr != "" {
 		c.Addr = *addr
+	}
+	if *bulletinDay < 0 || *bulletinDay > 28 {
+		return usageError{"--bulletin-day 应为 0–28"}
 	}
 	if *passwordDays < 0 || *passwordDays > 3650 {
 		return usageError{"--password-max-age 应为 0–3650 天"}
@@ -117,6 +121,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}()
 	go dailyReclassify(auth.WithPrincipal(ctx, auth.System("daily")), env, s, statsService, log, c.Rules())
+	go bulletinJob(auth.WithPrincipal(ctx, auth.System("bulletin")), env, s, log, *bulletinDay)
 	// Statistics: today's reports of the city and its districts are recomputed after changes, at
 	// most every 10 minutes (the longest a stale report is served; a read after a change starts a
 	// recomputation anyway), so that the dashboard reads a kept report rather than computing one —
@@ -165,6 +170,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy, TrustedProxies: trustedProxies}
 	srv.Population = s
 	srv.Ledger = s
+	srv.Uploads, srv.Releases = s, s
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

@@ -353,6 +353,7 @@ var leafCommands = [][]string{
 	{"audit", "verify"}, {"audit", "list"}, {"audit", "reanchor"}, {"keys", "rotate"}, {"keys", "reseal"},
 	{"backup"}, {"restore"}, {"figures", "template"}, {"figures", "import"}, {"figures", "list"}, {"coverage"},
 	{"backup"}, {"restore"}, {"ledger", "list"}, {"ledger", "export"}, {"ledger", "sync"},
+	{"backup"}, {"restore"}, {"upload", "batch"}, {"upload", "feedback"},
 }
 
 // TestEveryCommandIsListed keeps leafCommands whole: every command of guanai is in it.

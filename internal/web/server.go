@@ -17,6 +17,7 @@ import (
 	"guanai/internal/region"
 	"guanai/internal/rules"
 	"guanai/internal/stats"
+	"guanai/internal/store"
 	"guanai/internal/workflow"
 )
 
@@ -72,6 +73,10 @@ type Server struct {
 	Population PopulationStore
 	// Ledger keeps the key-care ledger (ledger.go); without it the routes are absent.
 	Ledger LedgerStore
+	// Uploads makes national upload batches and takes back their answers (uploads.go).
+	Uploads *store.Store
+	// Releases keeps the data releases and their sign-offs (releases.go).
+	Releases *store.Store
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -116,6 +121,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/session/totp/confirm", s.confirmTOTP)
 	s.handle("GET /api/v1/audit", s.auditList)
 	s.exportRoutes()
+	s.uploadRoutes()
 	s.handle("GET /api/v1/meta/codes", s.codes)
 	s.handle("GET /api/v1/regions", s.regionChildren)
 	s.handle("GET /api/v1/regions/resolve", s.regionResolve)
@@ -139,6 +145,7 @@ func (s *Server) routes() {
 	s.statsRoutes()
 	s.populationRoutes()
 	s.ledgerRoutes()
+	s.releaseRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

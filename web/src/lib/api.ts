@@ -29,6 +29,11 @@ export function setCsrfToken(t: string) {
   csrfToken = t
 }
 
+/** csrfHeaders are the headers a change sent outside api() (a file answered to a POST) needs. */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken ? { 'X-CSRF-Token': csrfToken } : {}
+}
+
 /** whenUnauthenticated registers what happens when a request finds the session gone. */
 export function whenUnauthenticated(f: () => void) {
   onUnauthenticated = f
