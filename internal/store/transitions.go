@@ -83,6 +83,9 @@ func (s *Store) Transition(ctx context.Context, actor, uid, to, reason string) (
 		if !CanTransition(c.Status, to) {
 			return errForbidden(transitionRefusal(c.Status, to))
 		}
+		if err := idBlocks(&c.Record, to); err != nil {
+			return err
+		}
 		now := s.instant()
 		var sealed []byte
 		if reason != "" {
