@@ -154,6 +154,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	srv := &web.Server{DB: s, Children: s, Imports: &workflow.Imports{Store: s}, Rosters: s, Stats: statsService, Figures: s, Accounts: s, Exports: s, Policy: policy, Regions: region.Default(), Rules: c.Rules(), Now: env.Now, Log: log,
 		SecureCookies: useTLS || *behindProxy, TrustProxy: *behindProxy, TrustedProxies: trustedProxies}
+	srv.Register = s // the re-evaluation queue and hand-overs (register.go)
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -239,7 +240,7 @@ func dailyReclassify(ctx context.Context, env *Env, s *store.Store, sv *stats.Se
 		case err != nil:
 			log.Error("daily reclassification failed", "err", err)
 		case res.Checked > 0:
-			log.Info("daily reclassification", "as_of", today.String(), "checked", res.Checked, "changed", res.Changed, "queued", res.Queued)
+			log.Info("daily reclassification", "as_of", today.String(), "checked", res.Checked, "changed", res.Changed, "queued", res.Queued, "moved", res.Moved)
 		}
 		// The monthly statistics snapshot (on the 1st, for the month before; later if the
 		// server was down then) and today's reports.

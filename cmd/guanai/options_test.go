@@ -352,6 +352,7 @@ var leafCommands = [][]string{
 	{"user", "add"}, {"user", "list"}, {"user", "passwd"}, {"user", "unlock"}, {"user", "disable"}, {"user", "enable"}, {"user", "reset-mfa"},
 	{"audit", "verify"}, {"audit", "list"}, {"audit", "reanchor"}, {"keys", "rotate"}, {"keys", "reseal"},
 	{"backup"}, {"restore"},
+	{"review", "queue"}, {"review", "confirm"}, {"review", "archive"}, {"review", "approve"}, {"review", "reclassify"},
 }
 
 // TestEveryCommandIsListed keeps leafCommands whole: every command of guanai is in it.

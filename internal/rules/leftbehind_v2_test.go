@@ -134,3 +134,28 @@ func TestRulesTimeExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestUpcoming: the example and the six-month dates, each with what it changes.
+func TestUpcoming(t *testing.T) {
+	r := migrant()
+	r.BirthDate = d("2010-05-10")
+	r.LeftHukouDate = d("2025-03-31")
+	r.Father = &child.Parent{MigrantWorker: child.Bool(true), WorkRegionCode: "110105", WorkSince: d("2025-06-01"), Capacity: "capable"}
+	got := Upcoming(&r, d("2025-06-30"), d("2027-01-01"), cfg())
+	want := []string{
+		"2025-09-30 离开户籍地满6个月，届时属于流动儿童（监测摸排范围）、属于流动儿童（统计分析范围）",
+		"2025-12-01 父亲外出务工满6个月",
+		"2026-05-11 满16周岁，届时不再属于监测范围",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i := range want {
+		if got[i].Text != want[i] {
+			t.Errorf("change %d: %q, want %q", i, got[i].Text, want[i])
+		}
+	}
+	if n := Upcoming(&r, d("2026-06-01"), d("2027-01-01"), cfg()); len(n) != 0 {
+		t.Errorf("after 16: %+v", n)
+	}
+}

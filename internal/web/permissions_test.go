@@ -128,8 +128,10 @@ func TestPermissionMatrix(t *testing.T) {
 	// newChild registers a child living in the division, as the command line would.
 	newChild := func(region string) (uid, record string) {
 		n++
-		first17 := fmt.Sprintf("15030220150310%03d", n%1000)
-		rec := child.Record{Name: "测试儿童", Sex: "1", BirthDate: child.NewDate(2015, 3, 10), IDNumber: first17 + string(idcardCheck(first17)),
+		// A month per thousand children, so that numbers never repeat however many routes.
+		month := 1 + n/1000%12
+		first17 := fmt.Sprintf("1503022015%02d10%03d", month, n%1000)
+		rec := child.Record{Name: "测试儿童", Sex: "1", BirthDate: child.NewDate(2015, month, 10), IDNumber: first17 + string(idcardCheck(first17)),
 			ResidenceAddr: &child.Address{RegionCode: region, Detail: "幸福路1号"}, HukouAddress: &child.Address{RegionCode: region}}
 		c, err := e.st.Create(ctx, "cli:test", rec, store.Source{})
 		if err != nil {

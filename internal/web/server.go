@@ -68,6 +68,8 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// Exports handles record-level export requests; without it the routes are absent.
 	Exports Exports
+	// Register works the re-evaluation queue (register.go); without it the routes are absent.
+	Register RegisterStore
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -131,6 +133,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/imports/{batch}/rejects", s.importRejects)
 	}
 	s.rosterRoutes()
+	s.registerRoutes()
 	s.statsRoutes()
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.mux.Handle("/", s.ui())
