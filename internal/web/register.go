@@ -19,6 +19,7 @@ type RegisterStore interface {
 	CountOpenReviews(ctx context.Context) (map[string]int, error)
 	ConfirmReview(ctx context.Context, id int64, note string) error
 	ArchiveReview(ctx context.Context, id int64, reason, note string) error
+	AdoptDiscrepancy(ctx context.Context, uid, note string) (*store.Child, error)
 }
 
 var registerAccess = map[string]Access{
@@ -27,6 +28,7 @@ var registerAccess = map[string]Access{
 	"POST /api/v1/review-queue/{id}/confirm": perms(auth.PermChildrenReview),
 	"POST /api/v1/review-queue/{id}/archive": perms(auth.PermChildrenReview),
 	"GET /api/v1/children/{uid}/upcoming":    perms(auth.PermChildrenRead),
+	"POST /api/v1/discrepancies/{uid}/adopt": perms(auth.PermLeadsWork), // the store also wants children.edit
 }
 
 func init() {
@@ -47,6 +49,24 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/review-queue/count", s.countReviewQueue)
 	s.handle("POST /api/v1/review-queue/{id}/confirm", s.confirmReview)
 	s.handle("POST /api/v1/review-queue/{id}/archive", s.archiveReview)
+	s.handle("POST /api/v1/discrepancies/{uid}/adopt", s.adoptDiscrepancy)
+}
+
+// adoptDiscrepancy takes the department's value of a discrepancy into the record.
+func (s *Server) adoptDiscrepancy(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Note string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.Register.AdoptDiscrepancy(r.Context(), r.PathValue("uid"), body.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"uid": r.PathValue("uid"), "status": "resolved", "child": c.UID, "version": c.Version})
 }
 
 // answerLabels name the answers of a queue item's detail.

@@ -16,6 +16,7 @@ func init() {
 		"POST /api/v1/review-queue/{id}/confirm": {Path: "/api/v1/review-queue/999999/confirm", Body: `{"note":"已核实"}`, Roles: "reviewer", Want: 404},
 		"POST /api/v1/review-queue/{id}/archive": {Path: "/api/v1/review-queue/999999/archive", Body: `{"reason":"年满16周岁"}`, Roles: "reviewer", Want: 404},
 		"GET /api/v1/children/{uid}/upcoming":    {Path: "/api/v1/children/{uid}/upcoming", Roles: "collector,reviewer,officer", Want: 200},
+		"POST /api/v1/discrepancies/{uid}/adopt": {Path: "/api/v1/discrepancies/none/adopt", Body: `{"note":"学校核实"}`, Roles: "collector,reviewer", Want: 404},
 	} {
 		matrix[p] = row
 	}
