@@ -15,7 +15,7 @@ import (
 )
 
 // AdoptDiscrepancy closes a discrepancy by taking the department's value into the record (差异
-//核查, issue 13): a new version of the record whose item comes from the roster row the
+// 核查, issue 13): a new version of the record whose item comes from the roster row the
 // discrepancy was found in, with the row's provenance (department, roster, row, roster date),
 // the history naming the batch and the audit entry in the same transaction. note says why (it
 // is kept with the version and the discrepancy). Keeping the record's value is
@@ -147,4 +147,3 @@ func (s *Store) AdoptDiscrepancy(ctx context.Context, uid, note string) (*Child,
 	}
 	return out, nil
 }
-
