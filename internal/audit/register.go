@@ -8,5 +8,6 @@ const (
 	ReviewArchive    = "review.archive"    // a record archived from the re-evaluation queue with its reason
 	HandoverRequest  = "handover.request"  // a 迁出 / 迁入 asked for
 	HandoverDecide   = "handover.decide"   // a hand-over accepted or refused by the receiving division
+	HandoverList     = "handover.list"     // hand-overs listed (children masked)
 	DiscrepancyAdopt = "discrepancy.adopt" // a department's value taken into the record (new version)
 )
