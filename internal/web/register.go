@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"guanai/internal/auth"
+	"guanai/internal/child"
 	"guanai/internal/rules"
 	"guanai/internal/store"
 )
@@ -20,6 +21,10 @@ type RegisterStore interface {
 	ConfirmReview(ctx context.Context, id int64, note string) error
 	ArchiveReview(ctx context.Context, id int64, reason, note string) error
 	AdoptDiscrepancy(ctx context.Context, uid, note string) (*store.Child, error)
+	RequestHandover(ctx context.Context, uid, to string, outOfCity bool, destination, note string) (*store.Handover, error)
+	RequestTransferIn(ctx context.Context, idNumber, note string) (*store.Handover, error)
+	Handovers(ctx context.Context, q store.HandoverQuery) ([]store.Handover, error)
+	DecideHandover(ctx context.Context, id int64, accept bool, detail, note string) (*store.Handover, error)
 }
 
 var registerAccess = map[string]Access{
@@ -29,6 +34,10 @@ var registerAccess = map[string]Access{
 	"POST /api/v1/review-queue/{id}/archive": perms(auth.PermChildrenReview),
 	"GET /api/v1/children/{uid}/upcoming":    perms(auth.PermChildrenRead),
 	"POST /api/v1/discrepancies/{uid}/adopt": perms(auth.PermLeadsWork), // the store also wants children.edit
+	"POST /api/v1/children/{uid}/handover":   perms(auth.PermChildrenEdit),
+	"POST /api/v1/handovers/transfer-in":     perms(auth.PermChildrenCreate),
+	"GET /api/v1/handovers":                  perms(auth.PermChildrenRead),
+	"POST /api/v1/handovers/{id}/decision":   perms(auth.PermChildrenReview),
 }
 
 func init() {
@@ -50,6 +59,130 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/review-queue/{id}/confirm", s.confirmReview)
 	s.handle("POST /api/v1/review-queue/{id}/archive", s.archiveReview)
 	s.handle("POST /api/v1/discrepancies/{uid}/adopt", s.adoptDiscrepancy)
+	s.handle("POST /api/v1/children/{uid}/handover", s.requestHandover)
+	s.handle("POST /api/v1/handovers/transfer-in", s.transferIn)
+	s.handle("GET /api/v1/handovers", s.listHandovers)
+	s.handle("POST /api/v1/handovers/{id}/decision", s.decideHandover)
+}
+
+type handoverJSON struct {
+	ID          int64  `json:"id"`
+	Child       string `json:"child,omitempty"`
+	Direction   string `json:"direction"`
+	Status      string `json:"status"`
+	StatusLabel string `json:"status_label"`
+	FromCode    string `json:"from_code"`
+	FromName    string `json:"from_name"`
+	ToCode      string `json:"to_code"`
+	ToName      string `json:"to_name"`
+	RequestedBy string `json:"requested_by"`
+	RequestedAt string `json:"requested_at"`
+	DecidedBy   string `json:"decided_by,omitempty"`
+	DecidedAt   string `json:"decided_at,omitempty"`
+	Note        string `json:"note,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Sex         string `json:"sex,omitempty"`
+	BirthDate   string `json:"birth_date,omitempty"`
+}
+
+var handoverStatus = map[string]string{store.HandoverPending: "待审核", store.HandoverAccepted: "已接收", store.HandoverRefused: "已拒绝"}
+
+func (s *Server) handoverJSON(h *store.Handover) handoverJSON {
+	out := handoverJSON{ID: h.ID, Child: h.Child, Direction: h.Direction, Status: h.Status, StatusLabel: handoverStatus[h.Status],
+		FromCode: h.FromCode, ToCode: h.ToCode, RequestedBy: h.RequestedBy, RequestedAt: h.RequestedAt.In(chinaTime).Format("2006-01-02 15:04:05"),
+		DecidedBy: h.DecidedBy, Note: h.Note, Name: h.Name, Sex: h.Sex}
+	if h.BirthDate != 0 {
+		out.BirthDate = h.BirthDate.String()
+	}
+	if !h.DecidedAt.IsZero() {
+		out.DecidedAt = h.DecidedAt.In(chinaTime).Format("2006-01-02 15:04:05")
+	}
+	if s.Regions != nil {
+		out.FromName, out.ToName = s.Regions.FullName(h.FromCode), s.Regions.FullName(h.ToCode)
+	}
+	return out
+}
+
+func (s *Server) requestHandover(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ToCode      string `json:"to_code"`
+		OutOfCity   bool   `json:"out_of_city"`
+		Destination string `json:"destination"`
+		Note        string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h, err := s.Register.RequestHandover(r.Context(), r.PathValue("uid"), body.ToCode, body.OutOfCity, body.Destination, body.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.handoverJSON(h))
+}
+
+func (s *Server) transferIn(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IDNumber string `json:"id_number"`
+		Note     string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h, err := s.Register.RequestTransferIn(r.Context(), body.IDNumber, body.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.handoverJSON(h))
+}
+
+func (s *Server) listHandovers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	dir := q.Get("direction")
+	if dir != "" && dir != "in" && dir != "out" {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "direction 应为 in（迁入本辖区）或 out（迁出本辖区）"})
+		return
+	}
+	hs, err := s.Register.Handovers(r.Context(), store.HandoverQuery{Incoming: dir != "out", Pending: q.Get("pending") != ""})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]handoverJSON, len(hs))
+	for i := range hs {
+		out[i] = s.handoverJSON(&hs[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) decideHandover(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Accept        *bool  `json:"accept"`
+		AddressDetail string `json:"address_detail"`
+		Note          string `json:"note"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		s.fail(w, r, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "没有编号为 " + r.PathValue("id") + " 的迁入申请"})
+		return
+	}
+	if body.Accept == nil {
+		s.fail(w, r, &Error{Code: "invalid", Message: "请选择接收或拒绝", Fields: []child.Issue{{Field: "accept", Code: "required", Message: "请选择接收或拒绝"}}})
+		return
+	}
+	h, err := s.Register.DecideHandover(r.Context(), id, *body.Accept, body.AddressDetail, body.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.handoverJSON(h))
 }
 
 // adoptDiscrepancy takes the department's value of a discrepancy into the record.

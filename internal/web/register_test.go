@@ -17,6 +17,10 @@ func init() {
 		"POST /api/v1/review-queue/{id}/archive": {Path: "/api/v1/review-queue/999999/archive", Body: `{"reason":"年满16周岁"}`, Roles: "reviewer", Want: 404},
 		"GET /api/v1/children/{uid}/upcoming":    {Path: "/api/v1/children/{uid}/upcoming", Roles: "collector,reviewer,officer", Want: 200},
 		"POST /api/v1/discrepancies/{uid}/adopt": {Path: "/api/v1/discrepancies/none/adopt", Body: `{"note":"学校核实"}`, Roles: "collector,reviewer", Want: 404},
+		"POST /api/v1/children/{uid}/handover":   {Path: "/api/v1/children/{uid}/handover", Body: `{"to_code":"150303001"}`, Roles: "collector,reviewer", Want: 201},
+		"POST /api/v1/handovers/transfer-in":     {Path: "/api/v1/handovers/transfer-in", Body: `{"id_number":"110105201501010015"}`, Roles: "collector", Want: 404},
+		"GET /api/v1/handovers":                  {Path: "/api/v1/handovers?direction=out", Roles: "collector,reviewer,officer", Want: 200},
+		"POST /api/v1/handovers/{id}/decision":   {Path: "/api/v1/handovers/999999/decision", Body: `{"accept":false,"note":"查无此人"}`, Roles: "reviewer", Want: 404},
 	} {
 		matrix[p] = row
 	}
