@@ -28,6 +28,7 @@ export const router = createRouter({
     { path: '/rosters/verifications', component: () => import('./pages/VerificationLists.vue'), meta: { perm: 'rosters.import', title: '核查名单' } },
     { path: '/discrepancies', component: () => import('./pages/DiscrepancyReport.vue'), meta: { perm: 'leads.read', title: '差异核查' } },
     { path: '/review-queue', component: () => import('./pages/ReviewQueue.vue'), meta: { perm: 'children.review', title: '重新判定复核' } },
+    { path: '/handovers', component: () => import('./pages/HandoversPage.vue'), meta: { perm: 'children.read', title: '迁出迁入' } },
     { path: '/leads', component: () => import('./pages/LeadsList.vue'), meta: { perm: 'leads.read', title: '走访线索' } },
     { path: '/dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { perm: 'stats.read', title: '统计分析' } },
     { path: '/forbidden', component: () => import('./pages/NotFound.vue'), props: { forbidden: true }, meta: { title: '没有权限' } },

@@ -71,3 +71,39 @@ export function outcomeLabel(o?: string): string {
   if (o.startsWith('archived:')) return '已归档（' + o.slice('archived:'.length) + '）'
   return '已处理'
 }
+
+export interface Handover {
+  id: number
+  child?: string
+  direction: 'in' | 'out'
+  status: string
+  status_label: string
+  from_code: string
+  from_name: string
+  to_code: string
+  to_name: string
+  requested_by: string
+  requested_at: string
+  decided_by?: string
+  decided_at?: string
+  note?: string
+  name?: string
+  sex?: string
+  birth_date?: string
+}
+
+export function requestHandover(uid: string, body: { to_code?: string; out_of_city?: boolean; destination?: string; note?: string }) {
+  return api<Handover>(`/api/v1/children/${encodeURIComponent(uid)}/handover`, { method: 'POST', body })
+}
+
+export function transferIn(idNumber: string, note: string) {
+  return api<Handover>('/api/v1/handovers/transfer-in', { method: 'POST', body: { id_number: idNumber, note } })
+}
+
+export function handovers(direction: 'in' | 'out', pending: boolean) {
+  return api<{ items: Handover[] }>('/api/v1/handovers', { query: { direction, pending: pending ? '1' : '' } })
+}
+
+export function decideHandover(id: number, accept: boolean, addressDetail: string, note: string) {
+  return api<Handover>(`/api/v1/handovers/${id}/decision`, { method: 'POST', body: { accept, address_detail: addressDetail, note } })
+}
