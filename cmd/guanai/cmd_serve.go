@@ -171,6 +171,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	srv.Population = s
 	srv.Ledger = s
 	srv.Uploads, srv.Releases = s, s
+	srv.Register = s // the re-evaluation queue and hand-overs (register.go)
 	hs := &http.Server{Addr: c.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -256,7 +257,7 @@ func dailyReclassify(ctx context.Context, env *Env, s *store.Store, sv *stats.Se
 		case err != nil:
 			log.Error("daily reclassification failed", "err", err)
 		case res.Checked > 0:
-			log.Info("daily reclassification", "as_of", today.String(), "checked", res.Checked, "changed", res.Changed, "queued", res.Queued)
+			log.Info("daily reclassification", "as_of", today.String(), "checked", res.Checked, "changed", res.Changed, "queued", res.Queued, "moved", res.Moved)
 		}
 		// The monthly statistics snapshot (on the 1st, for the month before; later if the
 		// server was down then) and today's reports.

@@ -354,6 +354,8 @@ var leafCommands = [][]string{
 	{"backup"}, {"restore"}, {"figures", "template"}, {"figures", "import"}, {"figures", "list"}, {"coverage"},
 	{"backup"}, {"restore"}, {"ledger", "list"}, {"ledger", "export"}, {"ledger", "sync"},
 	{"backup"}, {"restore"}, {"upload", "batch"}, {"upload", "feedback"},
+	{"backup"}, {"restore"},
+	{"review", "queue"}, {"review", "confirm"}, {"review", "archive"}, {"review", "approve"}, {"review", "reclassify"},
 }
 
 // TestEveryCommandIsListed keeps leafCommands whole: every command of guanai is in it.

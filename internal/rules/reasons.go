@@ -57,8 +57,8 @@ func (res *Result) Missing() []string {
 		}
 	}
 	if res.LeftBehind == Undetermined {
-		if r.HukouAddress.Region() == "" && (needsCounty(&f.father) || needsCounty(&f.mother)) {
-			add("hukou_address.region_code")
+		if f.childCounty == "" && (needsCounty(&f.father) || needsCounty(&f.mother)) {
+			add("residence_address.region_code")
 		}
 		add(parentNeed("father", r.Father, &f.father, f)...)
 		add(parentNeed("mother", r.Mother, &f.mother, f)...)
@@ -289,7 +289,7 @@ func (res *Result) parentPhrase(role string, p *child.Parent, pf *parentFacts) s
 		case pf.worker == No:
 			s = role + "未外出务工"
 		case pf.crossCounty == No:
-			s = role + "务工地" + place(p.WorkRegionCode) + "与儿童户籍地在同一县域，不属于外出务工"
+			s = role + "务工地" + place(p.WorkRegionCode) + "与儿童" + res.childPlace() + "在同一县域，不属于外出务工"
 		case pf.longEnough == No:
 			s = role + "自 " + p.WorkSince.String() + " 起外出务工，截至 " + res.AsOf.String() + " 不满" + months + "个月（" + pf.reached.String() + " 才满" + months + "个月）"
 		}
@@ -302,7 +302,7 @@ func (res *Result) parentPhrase(role string, p *child.Parent, pf *parentFacts) s
 			if p.WorkRegionCode == "" {
 				miss = append(miss, "务工地")
 			} else {
-				miss = append(miss, "务工地是否跨县域（务工地或儿童户籍地区划不够详细）")
+				miss = append(miss, "务工地是否跨县域（务工地或儿童"+res.childPlace()+"区划不够详细）")
 			}
 		}
 		if pf.longEnough == Undetermined {
@@ -330,6 +330,20 @@ func (res *Result) leftBehindReason() string {
 	} else if f.under == Undetermined {
 		parts = append(parts, "出生日期不详")
 	}
+	if r.CoResidents == "both_parents" {
+		// Whatever the parents' work: the child does not stay behind.
+		if r.Father != nil {
+			parts = append(parts, res.parentPhrase("父亲", r.Father, &f.father))
+		}
+		if r.Mother != nil {
+			parts = append(parts, res.parentPhrase("母亲", r.Mother, &f.mother))
+		}
+		parts = append(parts, "儿童与父母双方共同居住，不属于留守儿童（随父母流动的儿童是流动儿童，不是留守儿童）")
+		return "留守儿童：" + answer.Chinese() + "。" + joinParts(parts)
+	}
+	if lw := res.livesWithPhrase(); lw != "" {
+		parts = append(parts, lw)
+	}
 	parts = append(parts, res.parentPhrase("父亲", r.Father, &f.father), res.parentPhrase("母亲", r.Mother, &f.mother))
 	switch {
 	case f.bothIncapable:
@@ -344,6 +358,34 @@ func (res *Result) leftBehindReason() string {
 		parts = append(parts, "父母外出务工情况不全，无法判断")
 	}
 	return "留守儿童：" + answer.Chinese() + "。" + joinParts(parts)
+}
+
+// childPlace names where the parents' work is measured from.
+func (res *Result) childPlace() string {
+	if res.f.fromHukou {
+		return "户籍地（现居住地未填写）"
+	}
+	return "现居住地"
+}
+
+// livesWithPhrase says which parent the child lives with, as far as the record tells.
+func (res *Result) livesWithPhrase() string {
+	f := &res.f
+	switch f.livesWith {
+	case "both":
+		return "儿童与父母双方共同居住"
+	case "father":
+		return "儿童与父亲共同居住"
+	case "mother":
+		return "儿童与母亲共同居住"
+	}
+	switch res.rec.CoResidents {
+	case "one_parent":
+		return "儿童与父母一方共同居住（未能确定是父亲还是母亲）"
+	case "other_guardian":
+		return "儿童与其他监护人共同居住"
+	}
+	return ""
 }
 
 func summaryNote(used bool, item string) string {

@@ -9,7 +9,10 @@ import (
 
 // Version names the rules this package implements; every answer carries it so that a stored
 // classification can be told from one made under other rules.
-const Version = "乌民发〔2024〕47号·RULES v1"
+//
+// v2 (2026-12): a parent works away when the work county differs from the county where the child
+// lives (not the hukou county), and a child who lives with both parents is not left-behind.
+const Version = "乌民发〔2024〕47号·RULES v2"
 
 // Config holds what RULES.md lets each deployment set.
 type Config struct {
@@ -135,6 +138,13 @@ type facts struct {
 	bothAway, oneAway               Tri // after the form-2 summary where details are silent
 	bothAwaySummary, oneAwaySummary bool
 	bothIncapable                   bool
+	// livesWith is the parent the child lives with, as far as the record tells: "father",
+	// "mother", "both" (co_residents = both_parents) or "".
+	livesWith string
+	// childCounty is the county the parents' work is measured from: the residence's, or the
+	// hukou's when the residence is unknown; fromHukou says which.
+	childCounty string
+	fromHukou   bool
 	// key care
 	care      [len(reasonOrder)]Tri
 	scope1    Tri // migrant (monitoring) or left-behind
@@ -194,7 +204,7 @@ func Classify(r *child.Record, asOf child.Date, cfg *Config) Result {
 	res.MigrantMonitoring = and(f.under, f.coRes, f.crossCounty, f.notCentral, f.awayLong)
 	res.MigrantStatistics = and(f.under, f.coRes, f.crossTownship, f.awayLong)
 
-	res.LeftBehind = res.leftBehind(hukou)
+	res.LeftBehind = res.leftBehind(hukou, resid)
 	res.keyCare()
 	res.qualityChecks()
 	return res
@@ -205,7 +215,8 @@ func deadOrGone(capacity string) bool {
 	return capacity == "deceased" || capacity == "missing" || capacity == "incarcerated"
 }
 
-func (res *Result) parent(p *child.Parent, hukouCounty string) parentFacts {
+// parent gathers the facts of one parent; childCounty is where the child lives.
+func (res *Result) parent(p *child.Parent, childCounty string) parentFacts {
 	var pf parentFacts
 	if p == nil {
 		return pf
@@ -226,7 +237,7 @@ func (res *Result) parent(p *child.Parent, hukouCounty string) parentFacts {
 		pf.away = No
 		return pf
 	}
-	pf.crossCounty = differ(p.WorkRegionCode, hukouCounty, 6)
+	pf.crossCounty = differ(p.WorkRegionCode, childCounty, 6)
 	if p.WorkSince != 0 {
 		pf.reached = p.WorkSince.AddMonths(res.cfg.LeftBehindMonths)
 		pf.longEnough = triOf(res.AsOf >= pf.reached)
@@ -235,14 +246,38 @@ func (res *Result) parent(p *child.Parent, hukouCounty string) parentFacts {
 	return pf
 }
 
-func (res *Result) leftBehind(hukou string) Tri {
+// leftBehind decides 留守儿童 (RULES.md): the distance of a parent's work is measured from the
+// county where the child lives, and a child who lives with both parents is not left-behind.
+func (res *Result) leftBehind(hukou, resid string) Tri {
 	r, f := res.rec, &res.f
-	f.father = res.parent(r.Father, hukou)
-	f.mother = res.parent(r.Mother, hukou)
+	f.childCounty = resid
+	if f.childCounty == "" {
+		f.childCounty, f.fromHukou = hukou, true
+	}
+	f.father = res.parent(r.Father, f.childCounty)
+	f.mother = res.parent(r.Mother, f.childCounty)
 	fa, mo := &f.father, &f.mother
 	f.bothAwayD = and(fa.away, mo.away)
 	f.oneAwayD = or(and(fa.away, mo.incapable), and(mo.away, fa.incapable))
 	f.bothIncapable = fa.incapable == Yes && mo.incapable == Yes
+
+	// Which parent the child lives with: both by co_residents; with one parent, the one who is
+	// not away when the other is.
+	switch r.CoResidents {
+	case "both_parents":
+		f.livesWith = "both"
+	case "one_parent":
+		switch {
+		case fa.away == Yes && mo.away != Yes:
+			f.livesWith = "mother"
+		case mo.away == Yes && fa.away != Yes:
+			f.livesWith = "father"
+		case fa.known && fa.worker == Yes && fa.crossCounty == No:
+			f.livesWith = "father"
+		case mo.known && mo.worker == Yes && mo.crossCounty == No:
+			f.livesWith = "mother"
+		}
+	}
 
 	f.bothAway, f.oneAway = f.bothAwayD, f.oneAwayD
 	if f.bothAwayD == Undetermined && r.BothParentsAway != nil {
@@ -257,7 +292,13 @@ func (res *Result) leftBehind(hukou string) Tri {
 	if r.OneAwayOtherIncapable != nil && f.oneAwayD != Undetermined && f.oneAwayD != triOf(*r.OneAwayOtherIncapable) {
 		res.warn("one_away_other_incapable", "summary_mismatch", fmt.Sprintf("登记表“父母一方外出、另一方无监护能力”填“%s”，与父母详细信息得出的“%s”不一致，已按父母详细信息认定", yesNo(*r.OneAwayOtherIncapable), f.oneAwayD.Chinese()))
 	}
-	if f.bothIncapable {
+	// A child who lives with one or both parents cannot have both parents away; one who lives
+	// with both cannot be left-behind at all.
+	if f.bothAway == Yes && (r.CoResidents == "both_parents" || r.CoResidents == "one_parent") {
+		res.warn("co_residents", "co_residents_mismatch", "共同居住人为“"+child.CoResidents.Label(r.CoResidents)+"”，与“父母双方外出务工”不一致，已按共同居住人认定，请核实")
+		f.bothAway = No
+	}
+	if f.bothIncapable || r.CoResidents == "both_parents" {
 		return No
 	}
 	return and(f.under, or(f.bothAway, f.oneAway))

@@ -647,7 +647,7 @@ func (a *parentWorkAcc) add(c *recCtx) {
 		return
 	}
 	for k, par := range [2]*child.Parent{c.r.Father, c.r.Mother} {
-		if !parentAway(par, c.r.HukouAddress.Region(), a.p) {
+		if !parentAway(par, childCounty(c.r), a.p) {
 			continue
 		}
 		i := a.rows.index(normCode(par.WorkRegionCode))
@@ -689,10 +689,19 @@ func (a *parentWorkAcc) finish(spec *tableSpec) *Table {
 	return t
 }
 
+// childCounty is where a parent's work is measured from (RULES.md, corrected 2026-12): the
+// child's residence, or the hukou when the residence is unknown.
+func childCounty(r *child.Record) string {
+	if c := r.ResidenceAddr.Region(); c != "" {
+		return c
+	}
+	return r.HukouAddress.Region()
+}
+
 // parentAway tells whether a parent works away as RULES.md defines it: a migrant worker, in
-// another county than the child's hukou, for the configured number of months or more, and not
+// another county than where the child lives, for the configured number of months or more, and not
 // deceased, missing or held. It mirrors the rule in internal/rules, which does not export it.
-func parentAway(par *child.Parent, hukou string, p *plan) bool {
+func parentAway(par *child.Parent, county string, p *plan) bool {
 	if par == nil || par.MigrantWorker == nil || !*par.MigrantWorker {
 		return false
 	}
@@ -701,11 +710,11 @@ func parentAway(par *child.Parent, hukou string, p *plan) bool {
 		return false
 	}
 	work := par.WorkRegionCode
-	if work == "" || hukou == "" || par.WorkSince == 0 {
+	if work == "" || county == "" || par.WorkSince == 0 {
 		return false
 	}
-	n := min(len(work), len(hukou), 6)
-	if work[:n] == hukou[:n] {
+	n := min(len(work), len(county), 6)
+	if work[:n] == county[:n] {
 		return false
 	}
 	return par.WorkSince.MonthsReached(p.cfg.LeftBehindMonths, p.asOf)

@@ -247,7 +247,7 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 	// need not.
 	p := auth.PrincipalFrom(t.ctx)
 	var uids []string
-	elsewhere := 0
+	elsewhere, holding := 0, ""
 	for rows.Next() {
 		var u string
 		var res, huk sql.NullString
@@ -256,6 +256,9 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 		}
 		if !p.InScope(res.String) && !p.InScope(huk.String) {
 			elsewhere++
+			if holding == "" {
+				holding = maskedPlace(res.String)
+			}
 			continue
 		}
 		uids = append(uids, u)
@@ -267,7 +270,12 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 		msg := "该公民身份号码已登记（记录 " + strings.Join(uids, "、") + "）"
 		switch {
 		case len(uids) == 0:
+			// The holding community, masked, so that the collector can ask for the hand-over
+			// (申请迁入, handover.go) without learning more.
 			msg = "该公民身份号码已由其他辖区登记"
+			if holding != "" {
+				msg = "该公民身份号码已由" + holding + "登记；儿童已迁入本辖区的，可申请迁入"
+			}
 		case elsewhere > 0:
 			msg += "，另有 " + strconv.Itoa(elsewhere) + " 条在其他辖区"
 		}

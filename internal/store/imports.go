@@ -430,6 +430,9 @@ func (im *Import) prepareFresh(p *prepared, today child.Date) error {
 	now := s.instant()
 	c := &Child{UID: newUID(now), Version: 1, Status: im.opt.Status, Synthetic: im.opt.Synthetic, Record: *r,
 		CreatedAt: now, CreatedBy: im.actor, UpdatedAt: now, UpdatedBy: im.actor}
+	if c.Status == StatusSubmitted && len(child.IDMismatches(&c.Record)) > 0 {
+		c.Status = StatusDraft // kept, not submitted, until the ID number is corrected (DATA.md)
+	}
 	c.Classification = s.classify(&c.Record, today)
 	plain, sealed, err := s.sealRecord(c.UID, &c.Record)
 	if err != nil {

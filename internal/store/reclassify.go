@@ -12,6 +12,8 @@ type ReclassifyResult struct {
 	Checked int // records classified again
 	Changed int // records whose answers (or age, missing items, warnings) changed
 	Queued  int // records queued for review (entered or left the scope)
+	// Moved counts the answers that moved, by answer and direction: "left_behind:yes→no" → 188.
+	Moved map[string]int
 }
 
 // Reclassify is the daily re-evaluation (RULES.md): it classifies again, as of asOf, the records
@@ -72,6 +74,7 @@ func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (Recl
 				return err
 			}
 			now := s.instant()
+			res.Moved = map[string]int{}
 			var queued []*write
 			for _, c := range cs {
 				n++
@@ -82,6 +85,7 @@ func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (Recl
 				if !after.sameAnswers(&before) {
 					res.Changed++
 				}
+				countMoves(res.Moved, &before, &after)
 				vals := s.classificationValues(&after, nil)
 				if _, err := t.exec("UPDATE children SET "+set+" WHERE id = ?", append(vals, c.id)...); err != nil {
 					return err
@@ -97,7 +101,10 @@ func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (Recl
 			if err := s.syncLedger(t, childIDs(cs)); err != nil {
 				return err
 			}
-			return s.enqueue(t, queued)
+			if err := s.enqueue(t, queued); err != nil {
+				return err
+			}
+			return s.auditMoves(t, asOf, &res)
 		})
 		if err != nil {
 			return total, err
@@ -105,6 +112,12 @@ func (s *Store) reclassify(ctx context.Context, asOf child.Date, all bool) (Recl
 		total.Checked += res.Checked
 		total.Changed += res.Changed
 		total.Queued += res.Queued
+		for k, v := range res.Moved {
+			if total.Moved == nil {
+				total.Moved = map[string]int{}
+			}
+			total.Moved[k] += v
+		}
 		if n < 500 {
 			return total, nil
 		}

@@ -46,6 +46,10 @@ type ReviewItem struct {
 	// (migrant children: residence; left-behind children: hukou).
 	ResidenceCode string
 	HukouCode     string
+	// Cause says why the item was queued; Outcome how it was worked: "confirmed", or
+	// "archived:<reason>" (ArchiveReasons), "" otherwise.
+	Cause   string
+	Outcome string
 }
 
 // enqueue adds the review items of ws. An item is not repeated while an equal one is open; an
@@ -69,8 +73,8 @@ func (s *Store) enqueue(t *tx, ws []*write) error {
 				s.d.timeArg(q.at), "system", w.c.id, opposite); err != nil {
 				return err
 			}
-			if _, err := t.exec("INSERT INTO review_queue (child_id, kind, detail, as_of, created_at) VALUES (?, ?, ?, ?, ?)",
-				w.c.id, q.kind, q.detail, int64(q.asOf), s.d.timeArg(q.at)); err != nil {
+			if _, err := t.exec("INSERT INTO review_queue (child_id, kind, detail, cause, as_of, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+				w.c.id, q.kind, q.detail, q.cause, int64(q.asOf), s.d.timeArg(q.at)); err != nil {
 				return err
 			}
 		}
@@ -125,7 +129,7 @@ func (s *Store) ReviewQueue(ctx context.Context, q ReviewQuery) ([]ReviewItem, e
 	}
 	limit = min(limit, 500)
 	rows, err := s.query(ctx, `SELECT r.id, c.uid, r.kind, r.detail, r.as_of, r.created_at, r.resolved_at, r.resolved_by,
- r.resolution, c.res_code, c.hukou_code FROM review_queue r JOIN children c ON c.id = r.child_id
+ r.resolution, c.res_code, c.hukou_code, r.cause, r.outcome FROM review_queue r JOIN children c ON c.id = r.child_id
  WHERE `+where+` ORDER BY r.id LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(max(0, q.Offset)), args...)
 	if err != nil {
 		return nil, internal("读取复核队列", err)
@@ -135,15 +139,16 @@ func (s *Store) ReviewQueue(ctx context.Context, q ReviewQuery) ([]ReviewItem, e
 	for rows.Next() {
 		var it ReviewItem
 		var detail string
-		var resolvedBy, res, huk sql.NullString
+		var resolvedBy, res, huk, cause, outcome sql.NullString
 		var resolution []byte
 		var asOf int64
 		if err := rows.Scan(&it.ID, &it.UID, &it.Kind, &detail, &asOf, scanTime{&it.Created}, scanTime{&it.Resolved},
-			&resolvedBy, &resolution, &res, &huk); err != nil {
+			&resolvedBy, &resolution, &res, &huk, &cause, &outcome); err != nil {
 			return nil, internal("读取复核队列", err)
 		}
 		it.AsOf = child.Date(asOf)
 		it.ResolvedBy, it.ResidenceCode, it.HukouCode = resolvedBy.String, res.String, huk.String
+		it.Cause, it.Outcome = cause.String, outcome.String
 		if err := unmarshalText(detail, &it.Detail); err != nil {
 			return nil, internal("读取复核队列", err)
 		}

@@ -99,6 +99,9 @@ func (s *Store) transitionTx(t *tx, c *Child, actor, to, reason string, extra ma
 	if !CanTransition(c.Status, to) {
 		return errForbidden(transitionRefusal(c.Status, to))
 	}
+	if err := idBlocks(&c.Record, to); err != nil {
+		return err
+	}
 	now := s.instant()
 	var sealed []byte
 	if reason != "" {

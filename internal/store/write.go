@@ -56,6 +56,7 @@ type provenanceRow struct {
 type queueRow struct {
 	kind   string
 	detail string
+	cause  string // why, in Chinese (queueCause)
 	asOf   child.Date
 	at     time.Time
 }
@@ -206,7 +207,7 @@ func (w *write) queueIfScopeChanged(before, after *Classification, at time.Time)
 			detail[a.k] = [2]string{a.b, a.n}
 		}
 	}
-	w.queue = append(w.queue, queueRow{kind: kind, detail: jsonText(detail), asOf: after.AsOf, at: at})
+	w.queue = append(w.queue, queueRow{kind: kind, detail: jsonText(detail), cause: queueCause(before, after), asOf: after.AsOf, at: at})
 }
 
 // insertSQL caches the text of multi-row INSERT statements by table, columns and row count.

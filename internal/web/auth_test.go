@@ -68,7 +68,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	var log bytes.Buffer
-	s := &Server{DB: st, Children: st, Imports: &workflow.Imports{Store: st}, Rosters: st, Stats: stats.NewService(st), Figures: st, Population: st, Accounts: st, Exports: st, Ledger: st, Uploads: st, Releases: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
+	s := &Server{DB: st, Children: st, Imports: &workflow.Imports{Store: st}, Rosters: st, Stats: stats.NewService(st), Figures: st, Population: st, Accounts: st, Exports: st, Ledger: st, Uploads: st, Releases: st, Register: st, Regions: region.Default(), Rules: rules.DefaultConfig(), Now: clock.Now,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	return &testEnv{st: st, srv: s, h: s.Handler(), clock: clock, log: &log}
 }

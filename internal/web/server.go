@@ -77,6 +77,8 @@ type Server struct {
 	Uploads *store.Store
 	// Releases keeps the data releases and their sign-offs (releases.go).
 	Releases *store.Store
+	// Register works the re-evaluation queue (register.go); without it the routes are absent.
+	Register RegisterStore
 
 	mux      *http.ServeMux
 	handler  http.Handler // mux behind securityHeaders
@@ -142,6 +144,7 @@ func (s *Server) routes() {
 	}
 	s.rosterRoutes()
 	s.caseworkerRoutes()
+	s.registerRoutes()
 	s.statsRoutes()
 	s.populationRoutes()
 	s.ledgerRoutes()

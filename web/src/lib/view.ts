@@ -113,6 +113,12 @@ export function sections(r: Rec, names: Record<string, string> = {}): Section[] 
       rows: [
         { label: '家庭困难情况', value: [labels('family_hardship', r.family_hardship), r.family_hardship_other].filter(Boolean).join('：') },
         { label: '生活保障情况', value: labels('assistance', r.assistance) },
+      ],
+    },
+    {
+      // Items the seed's forms lack but the key-care ledger needs (DATA.md), printed on both forms.
+      title: '重点关爱情形',
+      rows: [
         { label: '是否流浪', value: yesNo(r.vagrant) },
         { label: '主动提出救助帮扶需求', value: r.help_requested ? [yesNo(r.help_requested.requested), r.help_requested.detail].filter(Boolean).join('：') : '' },
       ],
