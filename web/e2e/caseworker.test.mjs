@@ -62,6 +62,18 @@ describe('case workers', { concurrency: false }, () => {
     await page.waitForTimeout(300)
     assert.match(new URL(page.url()).pathname, /\/children\/new$/, 'Enter left the form')
 
+    // A mistyped number gets its message on a line of its own, above the next item's label.
+    await field(page, 'id_number').fill(childID.slice(0, 17) + (childID[17] === '1' ? '2' : '1'))
+    await page.locator('.el-form-item.is-error', { hasText: '公民身份号码' }).locator('.el-form-item__error').waitFor()
+    const gap = await page.evaluate(() => {
+      const items = [...document.querySelectorAll('.child-form .el-form-item')]
+      const i = items.findIndex((el) => el.classList.contains('is-error') && (el.textContent ?? '').includes('公民身份号码'))
+      const err = items[i].querySelector('.el-form-item__error').getBoundingClientRect()
+      const next = items[i + 1].querySelector('.el-form-item__label').getBoundingClientRect()
+      return next.top - err.bottom
+    })
+    assert.ok(gap >= 0, 'the error text overlaps the next label by ' + -gap + ' px')
+
     // The ID number fills the birth date, the sex and the hukou division it encodes.
     await field(page, 'id_number').fill(childID)
     await page.locator('[data-test=id-note]').waitFor()
