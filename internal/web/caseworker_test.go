@@ -77,6 +77,10 @@ func TestWhoSeesNames(t *testing.T) {
 			t.Errorf("%s's list: %d %v", tt.who, status, out)
 		}
 	}
+	// An officer who needs the name reveals it with a purpose, audited like any reveal.
+	if status, out := off.do(t, "POST", "/api/v1/children/"+uid+"/reveal", `{"field":"name","purpose":"核对学籍"}`); status != 200 || out["value"] != "王小明" {
+		t.Errorf("officer reveals the name: %d %v", status, out)
+	}
 	// Every list that showed names in full is in the trail with the children it showed.
 	page, err := e.st.AuditEntries(opCtx(), store.AuditQuery{Action: audit.ChildNames})
 	if err != nil {

@@ -62,6 +62,18 @@ describe('case workers', { concurrency: false }, () => {
     await page.waitForTimeout(300)
     assert.match(new URL(page.url()).pathname, /\/children\/new$/, 'Enter left the form')
 
+    // A mistyped number gets its message on a line of its own, above the next item's label.
+    await field(page, 'id_number').fill(childID.slice(0, 17) + (childID[17] === '1' ? '2' : '1'))
+    await page.locator('.el-form-item.is-error', { hasText: '公民身份号码' }).locator('.el-form-item__error').waitFor()
+    const gap = await page.evaluate(() => {
+      const items = [...document.querySelectorAll('.child-form .el-form-item')]
+      const i = items.findIndex((el) => el.classList.contains('is-error') && (el.textContent ?? '').includes('公民身份号码'))
+      const err = items[i].querySelector('.el-form-item__error').getBoundingClientRect()
+      const next = items[i + 1].querySelector('.el-form-item__label').getBoundingClientRect()
+      return next.top - err.bottom
+    })
+    assert.ok(gap >= 0, 'the error text overlaps the next label by ' + -gap + ' px')
+
     // The ID number fills the birth date, the sex and the hukou division it encodes.
     await field(page, 'id_number').fill(childID)
     await page.locator('[data-test=id-note]').waitFor()
@@ -97,7 +109,26 @@ describe('case workers', { concurrency: false }, () => {
     const wide = await page.evaluate(() => document.documentElement.scrollWidth)
     assert.ok(wide <= 390, 'the form is ' + wide + ' px wide on a 390-px screen')
 
+    // The draft is kept in the browser while typing: a reload offers it back.
+    await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('guanai.draft.') && (localStorage.getItem(k) ?? '').includes('幸福路 8 号')))
+    await page.reload()
+    const offer = page.locator('.el-message-box:visible', { hasText: '未保存的填写内容' })
+    await offer.waitFor()
+    await offer.getByRole('button', { name: '恢复', exact: true }).click()
+    await page.waitForFunction(() => document.querySelector('input[name=name]')?.value === '林小雨' && document.querySelector('input[name=id_number]')?.value !== '')
+
+    // The session ends meanwhile (here: signed out elsewhere): saving asks for the password in a
+    // dialog and goes on, and nothing typed is lost.
+    await page.evaluate(async () => {
+      const s = await (await fetch('/api/v1/session')).json()
+      await fetch('/api/v1/session', { method: 'DELETE', headers: { 'X-CSRF-Token': s.csrf_token } })
+    })
+
     await page.locator('[data-test=save-submit]').click()
+    const again = page.locator('.reauth-dialog:visible')
+    await again.waitFor()
+    await again.locator('input').fill(srv.users.collector.password)
+    await again.getByRole('button', { name: '继续' }).click()
     await page.waitForURL(/\/children\/(?!new$)[^/]+$/)
     await page.locator('[data-test=status]', { hasText: '已提交' }).waitFor()
     assert.equal((await page.locator('[data-test=child-name]').innerText()).trim(), '林小雨', 'the collector sees the full name')

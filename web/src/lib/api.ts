@@ -50,7 +50,7 @@ let onReauth: (() => Promise<boolean>) | null = null
 /** whenReauthNeeded registers how a session that ended while the user was working is renewed
  * in place (a password dialog, lib/reauth.ts): when it resolves true the request is sent again,
  * so a half-filled form is not lost; false falls back to whenUnauthenticated. */
-export function whenReauthNeeded(f: () => Promise<boolean>) {
+export function whenReauthNeeded(f: (() => Promise<boolean>) | null) {
   onReauth = f
 }
 

@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { api, ApiError, whenReauthNeeded, whenUnauthenticated } from './api'
 import { readID } from './idcard'
 import { draftKey, dropDraft, loadDraft, pruneDrafts, saveDraft } from './draft'
 import { stashMasked, unstash } from './masked'
@@ -49,5 +50,44 @@ describe('masked values', () => {
     expect(body.id_number).toBe('150302************')
     expect(body.father.phone).toBe('139****1111')
     expect(body.mother.phone).toBe('13700003333')
+  })
+})
+
+describe('an ended session', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    whenReauthNeeded(null)
+    whenUnauthenticated(() => undefined)
+  })
+  // The server answers 401 to the first request, then 200.
+  function server() {
+    const seen: string[] = []
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      seen.push(String(init.method) + ' ' + url)
+      return seen.length === 1
+        ? new Response(JSON.stringify({ error: { code: 'unauthenticated', message: '登录已失效' } }), { status: 401 })
+        : new Response(JSON.stringify({ ok: 1 }), { status: 200 })
+    })
+    return seen
+  }
+  it('is renewed in place and the request is sent again', async () => {
+    const seen = server()
+    let asked = 0
+    whenReauthNeeded(async () => {
+      asked++
+      return true
+    })
+    expect(await api('/api/v1/children', { method: 'POST', body: { name: '王小明' } })).toEqual({ ok: 1 })
+    expect(asked).toBe(1)
+    expect(seen).toEqual(['POST /api/v1/children', 'POST /api/v1/children'])
+  })
+  it('goes to the login page when the dialog is cancelled', async () => {
+    const seen = server()
+    let gone = false
+    whenReauthNeeded(async () => false)
+    whenUnauthenticated(() => (gone = true))
+    await expect(api('/api/v1/children')).rejects.toBeInstanceOf(ApiError)
+    expect(gone).toBe(true)
+    expect(seen.length).toBe(1)
   })
 })
