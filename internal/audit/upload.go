@@ -6,6 +6,8 @@ const (
 	UploadBatch    = "upload.batch"    // a national upload batch made: its records marked 已上报, the file written (full identity numbers)
 	UploadList     = "upload.list"     // upload batches or a batch's items listed (masked)
 	UploadFeedback = "upload.feedback" // the national system's answer taken back: records accepted or returned
+	UploadRequest  = "upload.request"  // a reviewer asked to make an upload batch
+	UploadDecide   = "upload.decide"   // another reviewer approved or rejected the request
 )
 
 // Actions of releases (数据发布).

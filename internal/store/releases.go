@@ -155,8 +155,8 @@ func (s *Store) CreateRelease(ctx context.Context, d ReleaseDraft, content []byt
 		return nil, errInvalid("请至少选择一张统计表", child.Issue{Field: "tables", Code: "required", Message: "请至少选择一张统计表"})
 	}
 	for _, t := range d.Tables {
-		if !slices.Contains(stats.StandardTables(), t) {
-			return nil, errInvalid("没有名为“"+t+"”的统计表", child.Issue{Field: "tables", Code: "unknown", Message: "未知的统计表"})
+		if !stats.ValidReleaseKey(t) {
+			return nil, errInvalid("没有名为“"+t+"”的统计表或交叉表", child.Issue{Field: "tables", Code: "unknown", Message: "未知的统计表"})
 		}
 	}
 	if !json.Valid(content) {

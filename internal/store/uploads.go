@@ -115,17 +115,29 @@ func inRegion(code, region string) bool {
 // it is a left-behind child with its hukou there) was not uploaded at its current version, or was
 // returned since. write receives the batch and the rows of each sheet; the records approved
 // become 已上报. A batch with no record is kept too (it says that nothing was due).
+// Only the operator makes a batch at will (guanai upload batch); a reviewer's batch needs a
+// request approved by another reviewer (CreateRequestedUploadBatch).
 func (s *Store) CreateUploadBatch(ctx context.Context, region string, write UploadWriter) (*UploadBatch, error) {
 	p, err := uploadGate(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if !p.Whole() {
+		return nil, errForbidden("上报批次须经本辖区另一名民政审核员批准后生成")
+	}
 	region, err = uploadRegion(p, region)
 	if err != nil {
 		return nil, err
 	}
+	return s.createUploadBatch(ctx, p, region, write, nil)
+}
+
+// createUploadBatch makes the batch; claim, when given, runs in the same transaction once the
+// batch is numbered (it marks used the request a reviewer's batch is made under).
+func (s *Store) createUploadBatch(ctx context.Context, p *auth.Principal, region string, write UploadWriter, claim func(t *tx, b *UploadBatch) error) (*UploadBatch, error) {
 	var out *UploadBatch
-	err = s.inTx(ctx, "生成上报批次", func(t *tx) error {
+	var number string
+	err := s.inTx(ctx, "生成上报批次", func(t *tx) error {
 		if s.d.postgres {
 			// Two batches of one region at once would both take the same records.
 			if _, err := t.exec("LOCK TABLE upload_batches IN SHARE ROW EXCLUSIVE MODE"); err != nil {
@@ -198,7 +210,8 @@ func (s *Store) CreateUploadBatch(ctx context.Context, region string, write Uplo
 		if err := t.queryRow("SELECT COUNT(*) FROM upload_batches WHERE number LIKE ?", prefix+"%").Scan(&n); err != nil {
 			return err
 		}
-		b := &UploadBatch{Number: fmt.Sprintf("%s%02d", prefix, n+1), Region: region, CreatedBy: p.Actor(), CreatedAt: now,
+		number = fmt.Sprintf("%s%02d", prefix, n+1)
+		b := &UploadBatch{Number: number, Region: region, CreatedBy: p.Actor(), CreatedAt: now,
 			Form1: len(form1), Form2: len(form2), scope: p.Scope}
 		distinct := map[int64]bool{}
 		uids := []string{}
@@ -218,6 +231,11 @@ func (s *Store) CreateUploadBatch(ctx context.Context, region string, write Uplo
 		if err := t.queryRow(`INSERT INTO upload_batches (number, region, scope, created_by, created_at, records, form1, form2)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, b.Number, b.Region, b.scope, b.CreatedBy, s.d.timeArg(now), b.Records, b.Form1, b.Form2).Scan(&b.id); err != nil {
 			return err
+		}
+		if claim != nil {
+			if err := claim(t, b); err != nil {
+				return err
+			}
 		}
 		for _, e := range append(append([]UploadEntry{}, form1...), form2...) {
 			rc := e.Child.Record.ResidenceAddr.Region()

@@ -10,20 +10,34 @@ import (
 	"guanai/internal/child"
 )
 
+// rev2In is a second civil-affairs reviewer of the district: it approves revIn's upload requests.
+var rev2In = (&auth.User{ID: 2, Username: "reviewer2_150302", Roles: []string{auth.RoleReviewer}, Department: "minzheng", OrgCode: "150302"}).Principal()
+
 func init() {
 	moreObjectRows = append(moreObjectRows, func(e *env, f gateFixture) []objectRow {
-		var number string
-		var first string
+		var number, pending, approved string
 		if e != nil {
 			// A migrant child of the district uploaded by the operator's batch, and a second
-			// one due for the district reviewer's batch.
-			first = approvedMigrant(e, "吴小上", child.NewDate(2015, 5, 1))
+			// one due for the district reviewer's batch, made under an approved request.
+			approvedMigrant(e, "吴小上", child.NewDate(2015, 5, 1))
 			b, err := e.CreateUploadBatch(opCtx(), "150302", nil)
 			if err != nil || b.Records == 0 {
 				panic("upload fixture: " + errText(err))
 			}
 			number = b.Number
 			approvedMigrant(e, "吴小下", child.NewDate(2014, 4, 1))
+			rq, err := e.RequestUpload(with(revIn), "", "")
+			if err != nil {
+				panic(err)
+			}
+			pending = rq.UID
+			if rq, err = e.RequestUpload(with(revIn), "150302", "本月上报"); err == nil {
+				_, err = e.DecideUpload(with(rev2In), rq.UID, true, "同意")
+			}
+			if err != nil {
+				panic(err)
+			}
+			approved = rq.UID
 		}
 		rev := []*auth.Principal{revIn}
 		return []objectRow{
@@ -35,15 +49,27 @@ func init() {
 				_, items, err := e.UploadBatchItems(ctx, number)
 				return len(items), err
 			}, allowed: rev},
-			{method: "CreateUploadBatch", mutates: true, call: func(ctx context.Context) (int, error) {
-				b, err := e.CreateUploadBatch(ctx, "", nil)
+			{method: "UploadRequests", call: func(ctx context.Context) (int, error) {
+				rs, err := e.UploadRequests(ctx)
+				return len(rs), err
+			}, allowed: rev},
+			{method: "RequestUpload", mutates: true, call: func(ctx context.Context) (int, error) {
+				return one(e.RequestUpload(ctx, "150302", ""))
+			}, allowed: rev},
+			{method: "DecideUpload", mutates: true, call: func(ctx context.Context) (int, error) {
+				return one(e.DecideUpload(ctx, pending, false, "本月已上报"))
+			}, allowed: []*auth.Principal{rev2In}},
+			{method: "CreateRequestedUploadBatch", mutates: true, call: func(ctx context.Context) (int, error) {
+				b, err := e.CreateRequestedUploadBatch(ctx, approved, nil)
 				if err != nil {
 					return 0, err
 				}
 				return b.Records, nil
 			}, allowed: rev},
+			{method: "CreateUploadBatch", mutates: true, call: func(ctx context.Context) (int, error) {
+				return one(e.CreateUploadBatch(ctx, "", nil))
+			}, allowed: []*auth.Principal{}},
 			{method: "ApplyUploadFeedback", mutates: true, call: func(ctx context.Context) (int, error) {
-				_ = first
 				r, err := e.ApplyUploadFeedback(ctx, []UploadAnswer{{Row: 2, Batch: number, Seq: 1}})
 				if err != nil {
 					return 0, err
@@ -268,5 +294,36 @@ func TestUploadBatches(t *testing.T) {
 			t.Errorf("collector: %v, want forbidden", err)
 		}
 		_ = approved
+		// A reviewer's batch: requested, approved by another reviewer (not by oneself), made once.
+		if _, err := e.CreateUploadBatch(with(revIn), "", nil); errCode(err) != CodeForbidden {
+			t.Errorf("a reviewer's batch without a request: %v", err)
+		}
+		rq, err := e.RequestUpload(with(revIn), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.CreateRequestedUploadBatch(with(revIn), rq.UID, nil); errCode(err) != CodeForbidden {
+			t.Errorf("before approval: %v", err)
+		}
+		if _, err := e.DecideUpload(with(revIn), rq.UID, true, ""); errCode(err) != CodeForbidden {
+			t.Errorf("approving one's own request: %v", err)
+		}
+		if _, err := e.DecideUpload(with(revOut), rq.UID, true, ""); errCode(err) != CodeNotFound {
+			t.Errorf("another district approves: %v", err)
+		}
+		if _, err := e.DecideUpload(with(rev2In), rq.UID, true, "同意"); err != nil {
+			t.Fatal(err)
+		}
+		rb, err := e.CreateRequestedUploadBatch(with(revIn), rq.UID, nil)
+		if err != nil || rb.Region != "150302" {
+			t.Fatalf("the requested batch: %+v %v", rb, err)
+		}
+		if _, err := e.CreateRequestedUploadBatch(with(revIn), rq.UID, nil); errCode(err) != CodeForbidden {
+			t.Errorf("a request used twice: %v", err)
+		}
+		rs, err := e.UploadRequests(with(rev2In))
+		if err != nil || len(rs) != 1 || rs[0].Status != "used" || rs[0].Batch != rb.Number {
+			t.Errorf("requests %+v %v", rs, err)
+		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -133,10 +134,18 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 		Region string   `json:"region"`
 		AsOf   string   `json:"as_of"`
 		Tables []string `json:"tables"`
+		// CrossTabs are x:<rows>:<cols> keys (stats.CrossTabKey) of /api/v1/stats/dimensions.
+		CrossTabs []string `json:"crosstabs"`
 	}
 	if err := readJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	for _, k := range req.CrossTabs {
+		if _, _, ok := stats.ParseCrossTabKey(k); !ok {
+			s.fail(w, r, fieldError("crosstabs", "invalid", "交叉表“"+k+"”无效：应为 x:行维度:列维度，两个维度不同"))
+			return
+		}
 	}
 	asOf, _, err := child.ParseDate(req.AsOf)
 	if err != nil || asOf > s.Today() {
@@ -148,7 +157,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := store.ReleaseDraft{Title: req.Title, Region: code, AsOf: asOf, Tables: req.Tables}
+	d := store.ReleaseDraft{Title: req.Title, Region: code, AsOf: asOf, Tables: slices.Clone(req.Tables)}
 	p := auth.PrincipalFrom(r.Context())
 	if !p.Has(auth.RoleStatistician) {
 		// Refused before the figures are computed.
@@ -157,23 +166,10 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	d.Tables = append(d.Tables, req.CrossTabs...)
 	var content []byte
-	if len(req.Tables) > 0 && code != "" {
-		pub, _, err := s.Stats.Published(r.Context(), stats.Query{AsOf: asOf, Region: code, Config: s.Rules}, releaseThreshold)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		rep := *pub
-		rep.Tables = map[string]*stats.Table{}
-		rep.TableOrder = nil
-		for _, k := range req.Tables {
-			if t := pub.Tables[k]; t != nil {
-				rep.Tables[k] = t
-				rep.TableOrder = append(rep.TableOrder, k)
-			}
-		}
-		if content, err = json.Marshal(&rep); err != nil {
+	if len(d.Tables) > 0 && code != "" {
+		if content, err = s.releaseContent(r, stats.Query{AsOf: asOf, Region: code, Config: s.Rules}, req.Tables, req.CrossTabs); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -184,6 +180,50 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.releaseOut(rel, false))
+}
+
+// releaseContent computes a release's figures with disclosure control: the standard tables as the
+// published report suppresses them (jointly with every table of the report); with cross-tabs,
+// the chosen standard tables and the cross-tabs suppressed together, so that no table of the
+// release gives away what another withholds.
+func (s *Server) releaseContent(r *http.Request, q stats.Query, tables, crosstabs []string) ([]byte, error) {
+	var base *stats.Report
+	var err error
+	if len(crosstabs) == 0 {
+		base, _, err = s.Stats.Published(r.Context(), q, releaseThreshold)
+	} else {
+		base, _, err = s.Stats.Report(r.Context(), q)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := *base
+	rep.Tables, rep.TableOrder = map[string]*stats.Table{}, nil
+	var src []*stats.Table
+	var keys []string
+	for _, k := range tables {
+		if t := base.Tables[k]; t != nil {
+			src, keys = append(src, t), append(keys, k)
+		}
+	}
+	for _, k := range crosstabs {
+		rows, cols, _ := stats.ParseCrossTabKey(k)
+		t, err := stats.CrossTab(stats.RegistrySource(r.Context(), s.Figures, q.Region), q, rows, cols, 0)
+		if err != nil {
+			return nil, err
+		}
+		src, keys = append(src, t), append(keys, k)
+	}
+	if len(crosstabs) > 0 {
+		src, _ = stats.SuppressTables(src, releaseThreshold)
+		rep.Totals, rep.Undetermined, rep.ByRegion, rep.ByRegionUnplaced = nil, nil, nil, nil
+		rep.Published = true
+	}
+	for i, k := range keys {
+		rep.Tables[k] = src[i]
+		rep.TableOrder = append(rep.TableOrder, k)
+	}
+	return json.Marshal(&rep)
 }
 
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {

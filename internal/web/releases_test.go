@@ -64,6 +64,23 @@ func TestReleaseAPI(t *testing.T) {
 	if status, out := stat.do(t, "POST", base+"/publish", ""); status != 200 || out["status"] != store.ReleasePublished {
 		t.Fatalf("publish: %d %v", status, out)
 	}
+	// A cross-tab of disability by sex needs 残联; suppressed with the release's tables.
+	status, xd := stat.do(t, "POST", "/api/v1/releases", `{"title":"海勃湾区残疾儿童情况","region":"150302","as_of":"2025-06-30","tables":["sex"],"crosstabs":["x:disability_category:sex"]}`)
+	if status != 201 || strings.Join(anyStrings(xd["department_labels"]), ",") != "残联" {
+		t.Fatalf("draft with a cross-tab: %d %v", status, xd)
+	}
+	_, xr := stat.do(t, "GET", "/api/v1/releases/"+xd["uid"].(string), "")
+	rep, _ := xr["report"].(map[string]any)
+	tables, _ := rep["tables"].(map[string]any)
+	if ct, _ := tables["x:disability_category:sex"].(map[string]any); ct == nil || ct["suppressed"] == nil || rep["totals"] != nil {
+		t.Errorf("the cross-tab in the release: %v", rep)
+	}
+	if x := stat.raw("GET", "/api/v1/releases/"+xd["uid"].(string)+"/xlsx", "", false); x.Code != 200 {
+		t.Errorf("the workbook of a release with a cross-tab: %d %.300s", x.Code, x.Body)
+	}
+	if status, _ := stat.do(t, "POST", "/api/v1/releases", `{"title":"错误交叉表","region":"150302","as_of":"2025-06-30","crosstabs":["x:sex:sex"]}`); status != 422 {
+		t.Errorf("a cross-tab of one dimension twice: %d", status)
+	}
 	rec := edu.raw("GET", base, "", false)
 	var page map[string]json.RawMessage
 	if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {

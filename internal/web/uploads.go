@@ -18,10 +18,13 @@ import (
 // the batches and their items (masked), and takes back the national system's answer file.
 
 var uploadAccess = map[string]Access{
-	"POST /api/v1/uploads":          perms(auth.PermChildrenReview),
-	"GET /api/v1/uploads":           perms(auth.PermChildrenReview),
-	"GET /api/v1/uploads/{number}":  perms(auth.PermChildrenReview),
-	"POST /api/v1/uploads/feedback": perms(auth.PermChildrenReview),
+	"POST /api/v1/upload-requests":                perms(auth.PermChildrenReview),
+	"GET /api/v1/upload-requests":                 perms(auth.PermChildrenReview),
+	"POST /api/v1/upload-requests/{uid}/decision": perms(auth.PermChildrenReview),
+	"POST /api/v1/uploads":                        perms(auth.PermChildrenReview),
+	"GET /api/v1/uploads":                         perms(auth.PermChildrenReview),
+	"GET /api/v1/uploads/{number}":                perms(auth.PermChildrenReview),
+	"POST /api/v1/uploads/feedback":               perms(auth.PermChildrenReview),
 }
 
 func init() {
@@ -35,6 +38,9 @@ func (s *Server) uploadRoutes() {
 	if s.Uploads == nil {
 		return
 	}
+	s.handle("POST /api/v1/upload-requests", s.requestUpload)
+	s.handle("GET /api/v1/upload-requests", s.listUploadRequests)
+	s.handle("POST /api/v1/upload-requests/{uid}/decision", s.decideUpload)
 	s.handle("POST /api/v1/uploads", s.createUploadBatch)
 	s.handle("GET /api/v1/uploads", s.listUploadBatches)
 	s.handle("GET /api/v1/uploads/{number}", s.getUploadBatch)
@@ -50,15 +56,19 @@ func uploadBatchOf(b *store.UploadBatch) uploadBatchJSON {
 	return uploadBatchJSON{UploadBatch: b, CreatedAt: chinaStamp(b.CreatedAt)}
 }
 
-// createUploadBatch makes the next batch of the region asked ("" the jurisdiction) and answers
-// its workbook, written to a temporary file first so that a failure sends no half file and marks
+// createUploadBatch makes the batch of the caller's approved upload request and answers its
+// workbook, written to a temporary file first so that a failure sends no half file and marks
 // nothing uploaded. The batch's number, size and SM3 digest travel in headers.
 func (s *Server) createUploadBatch(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Region string `json:"region"`
+		Request string `json:"request"`
 	}
 	if err := readJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if req.Request == "" {
+		s.fail(w, r, fieldError("request", "required", "上报批次须经本辖区另一名民政审核员批准：请先提交上报申请"))
 		return
 	}
 	tmp, err := os.CreateTemp("", "guanai-upload-*.xlsx")
@@ -68,7 +78,7 @@ func (s *Server) createUploadBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	b, err := workflow.UploadBatch(r.Context(), s.Uploads, req.Region, s.Regions, s.Now(), tmp)
+	b, err := workflow.RequestedUploadBatch(r.Context(), s.Uploads, req.Request, s.Regions, s.Now(), tmp)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -138,4 +148,65 @@ func (s *Server) uploadFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+type uploadRequestJSON struct {
+	*store.UploadRequest
+	CreatedAt string `json:"created_at"`
+	DecidedAt string `json:"decided_at,omitempty"`
+}
+
+func uploadRequestOf(q *store.UploadRequest) uploadRequestJSON {
+	return uploadRequestJSON{UploadRequest: q, CreatedAt: chinaStamp(q.CreatedAt), DecidedAt: chinaStamp(q.DecidedAt)}
+}
+
+func (s *Server) requestUpload(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Region string `json:"region"`
+		Note   string `json:"note"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.Uploads.RequestUpload(r.Context(), req.Region, req.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, uploadRequestOf(q))
+}
+
+func (s *Server) listUploadRequests(w http.ResponseWriter, r *http.Request) {
+	qs, err := s.Uploads.UploadRequests(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items := make([]uploadRequestJSON, len(qs))
+	for i, q := range qs {
+		items[i] = uploadRequestOf(q)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) decideUpload(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Approve *bool  `json:"approve"`
+		Note    string `json:"note"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Approve == nil {
+		s.fail(w, r, fieldError("approve", "required", "请选择批准（true）或不批准（false）"))
+		return
+	}
+	q, err := s.Uploads.DecideUpload(r.Context(), r.PathValue("uid"), *req.Approve, req.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, uploadRequestOf(q))
 }

@@ -23,9 +23,20 @@ func UploadWatermark(number, who string, at time.Time) string {
 		"　仅用于上报全国儿童福利信息系统，不得外传"
 }
 
-// UploadBatch makes the next upload batch of region and writes its workbook to w.
+// UploadBatch makes the next upload batch of region and writes its workbook to w (the
+// operator's: guanai upload batch).
 func UploadBatch(ctx context.Context, s *store.Store, regionCode string, tbl *region.Table, now time.Time, w io.Writer) (*store.UploadBatch, error) {
-	return s.CreateUploadBatch(ctx, regionCode, func(b *store.UploadBatch, form1, form2 []store.UploadEntry) (string, error) {
+	return s.CreateUploadBatch(ctx, regionCode, uploadWriter(tbl, now, w))
+}
+
+// RequestedUploadBatch makes the batch of an approved upload request and writes its workbook to w
+// (a reviewer's, through the API).
+func RequestedUploadBatch(ctx context.Context, s *store.Store, request string, tbl *region.Table, now time.Time, w io.Writer) (*store.UploadBatch, error) {
+	return s.CreateRequestedUploadBatch(ctx, request, uploadWriter(tbl, now, w))
+}
+
+func uploadWriter(tbl *region.Table, now time.Time, w io.Writer) store.UploadWriter {
+	return func(b *store.UploadBatch, form1, form2 []store.UploadEntry) (string, error) {
 		h := sm3.New()
 		u := &sheet.UploadForms{Watermark: UploadWatermark(b.Number, b.CreatedBy, now), Regions: tbl}
 		for _, e := range form1 {
@@ -38,7 +49,7 @@ func UploadBatch(ctx context.Context, s *store.Store, regionCode string, tbl *re
 			return "", err
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
-	})
+	}
 }
 
 // FeedbackSummary is what taking back an answer file did: the store's result with the rows of

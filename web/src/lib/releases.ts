@@ -53,7 +53,17 @@ export function getRelease(uid: string): Promise<Release> {
   return api('/api/v1/releases/' + encodeURIComponent(uid))
 }
 
-export function draftRelease(body: { title: string; region: string; as_of: string; tables: string[] }): Promise<Release> {
+export interface Dimension {
+  key: string
+  title: string
+  region: boolean
+}
+
+export function dimensions(): Promise<Dimension[]> {
+  return api<{ dimensions: Dimension[] }>('/api/v1/stats/dimensions').then((r) => (r.dimensions ?? []).filter((d) => !d.region))
+}
+
+export function draftRelease(body: { title: string; region: string; as_of: string; tables: string[]; crosstabs: string[] }): Promise<Release> {
   return api('/api/v1/releases', { method: 'POST', body })
 }
 

@@ -47,15 +47,43 @@ export function getBatch(number: string): Promise<{ batch: UploadBatch; items: U
   return api('/api/v1/uploads/' + encodeURIComponent(number))
 }
 
-/** makeBatch makes the next batch of region and returns its number, size and workbook. The
- * workbook is answered only now: the caller saves it at once. */
-export async function makeBatch(region: string): Promise<{ number: string; records: number; digest: string; file: Blob }> {
+export interface UploadRequest {
+  uid: string
+  requested_by: string
+  scope: string
+  region: string
+  note: string
+  status: 'pending' | 'approved' | 'rejected' | 'used'
+  created_at: string
+  decided_by?: string
+  decided_at?: string
+  decision_note?: string
+  batch?: string
+}
+
+export const requestStatusLabels: Record<UploadRequest['status'], string> = { pending: '待审批', approved: '已批准', rejected: '未批准', used: '已生成' }
+
+export function listRequests(): Promise<UploadRequest[]> {
+  return api<{ items: UploadRequest[] }>('/api/v1/upload-requests').then((r) => r.items ?? [])
+}
+
+export function requestUpload(region: string, note: string): Promise<UploadRequest> {
+  return api('/api/v1/upload-requests', { method: 'POST', body: { region, note } })
+}
+
+export function decideUpload(uid: string, approve: boolean, note: string): Promise<UploadRequest> {
+  return api('/api/v1/upload-requests/' + encodeURIComponent(uid) + '/decision', { method: 'POST', body: { approve, note } })
+}
+
+/** makeBatch makes the batch of an approved request and returns its number, size and workbook.
+ * The workbook is answered only now: the caller saves it at once. */
+export async function makeBatch(request: string): Promise<{ number: string; records: number; digest: string; file: Blob }> {
   let res: Response
   try {
     res = await fetch('/api/v1/uploads', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...csrfHeaders() },
-      body: JSON.stringify({ region }),
+      body: JSON.stringify({ request }),
       credentials: 'same-origin',
     })
   } catch {

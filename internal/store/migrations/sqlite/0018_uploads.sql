@@ -83,3 +83,20 @@ CREATE TABLE bulletins (
     created_by  TEXT NOT NULL,
     UNIQUE (campaign_id, period)
 );
+
+-- Upload requests: a reviewer's batch is approved by another reviewer of the jurisdiction before
+-- it is made, as an export is (导出审批); the request is used once, by its requester.
+CREATE TABLE upload_requests (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL UNIQUE,
+    requested_by  TEXT NOT NULL,
+    scope         TEXT NOT NULL,
+    region        TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'used')),
+    created_at    TEXT NOT NULL,
+    decided_by    TEXT,
+    decided_at    TEXT,
+    decision_note TEXT,
+    batch         TEXT
+);
