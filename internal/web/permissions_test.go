@@ -128,8 +128,9 @@ func TestPermissionMatrix(t *testing.T) {
 	// newChild registers a child living in the division, as the command line would.
 	newChild := func(region string) (uid, record string) {
 		n++
-		first17 := fmt.Sprintf("15030220150310%03d", n%1000)
-		rec := child.Record{Name: "测试儿童", Sex: "1", BirthDate: child.NewDate(2015, 3, 10), IDNumber: first17 + string(idcardCheck(first17)),
+		// A thousand children a birth day: the matrix has more than 500 rows × roles.
+		first17 := fmt.Sprintf("150302201503%02d%03d", 10+n/1000, n%1000)
+		rec := child.Record{Name: "测试儿童", Sex: "1", BirthDate: child.NewDate(2015, 3, 10+n/1000), IDNumber: first17 + string(idcardCheck(first17)),
 			ResidenceAddr: &child.Address{RegionCode: region, Detail: "幸福路1号"}, HukouAddress: &child.Address{RegionCode: region}}
 		c, err := e.st.Create(ctx, "cli:test", rec, store.Source{})
 		if err != nil {
