@@ -149,7 +149,10 @@ describe('no English identifier on any page', () => {
       for (const route of routes) {
         await page.goto(srv.base + route.replace('{uid}', uid))
         await page.waitForLoadState('networkidle').catch(() => undefined)
-        await page.waitForTimeout(1000)
+        // What shows under a loading mask is not yet the page (a form's defaults before the
+        // code tables arrive).
+        await page.waitForFunction(() => ![...document.querySelectorAll('.el-loading-mask')].some((m) => m.offsetParent !== null), null, { timeout: 30_000 }).catch(() => undefined)
+        await page.waitForTimeout(500)
         const text = await page.locator('body').innerText()
         const m = english.exec(text)
         if (m) found.push(`${name} ${route}: “${m[0]}” in …${text.slice(Math.max(0, m.index - 40), m.index + 40).replace(/\s+/g, ' ')}…`)
