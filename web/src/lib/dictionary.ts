@@ -48,8 +48,10 @@ export function loadDictionary(): Promise<void> {
 }
 
 /** fieldLabel names an item of the record by its JSON path (father.phone → 父亲联系方式); an
- * array index (co_residents.0) is ignored; a path it does not know is named “其他项目”. */
+ * array index (co_residents.0) is ignored; a path it does not know is named “其他项目”; a name
+ * (no Latin letter) is itself. */
 export function fieldLabel(path: string): string {
+  if (!/[a-z]/i.test(path)) return path // already a name
   const clean = path.replace(/\.\d+(?=\.|$)/g, '')
   const f = dictionary.byPath[clean]
   if (f) return f.label
