@@ -37,7 +37,7 @@ async function as(name, viewport = desk) {
 
 /** signIn tries a sign-in over the API from the client address addr (through the proxy). */
 async function signIn(name, password, addr) {
-  const u = srv.users[name]
+  const u = srv.users[name] ?? {}
   const r = await fetch(srv.base + '/api/v1/session', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': addr, 'X-Forwarded-Proto': 'http' },
@@ -69,6 +69,36 @@ describe('administration', () => {
     await page.waitForFunction(() => /正常|待修改/.test(document.querySelector('[data-test=state-collector2]')?.textContent ?? ''))
     assert.equal(await page.locator('[data-test=unlock-collector2]').count(), 0, 'nothing left to unlock')
     assert.equal((await signIn('collector2', srv.users.collector2.password, '10.9.1.2')).status, 200, 'signs in after the unlock')
+    assert.deepEqual(errors, [])
+  })
+
+  test('the system administrator creates an account and is shown its initial password once', async () => {
+    const { page, errors } = await as('sysadmin')
+    await page.goto(srv.base + '/admin/users')
+    await page.locator('[data-test=admin-new]').click()
+    await field(page, 'new-username').fill('e2e_grid')
+    await field(page, 'new-name').fill('测试网格员')
+    await page.locator('.el-dialog .el-checkbox', { hasText: '儿童主任/网格员' }).click()
+    await page.locator('[data-test=admin-save]').click()
+    const box = page.locator('.el-message-box', { hasText: '初始密码' })
+    await box.waitFor()
+    const pw = /修改）：\s*(\S+)/.exec(await box.innerText())?.[1]
+    assert.ok(pw && pw.length >= 8, 'an initial password is shown')
+    await box.getByRole('button', { name: '确认' }).click()
+    await page.locator('[data-test=state-e2e_grid]').waitFor()
+    assert.match(await page.locator('[data-test=state-e2e_grid]').innerText(), /待修改初始密码/)
+    // The new account signs in with it (and must change it first).
+    const r = await signIn('e2e_grid', pw, '10.9.4.1')
+    assert.equal(r.status, 200)
+    assert.equal(r.body.must_change_password, true)
+    // An administrator role with another is refused with the reason, in the dialog.
+    await page.locator('[data-test=admin-new]').click()
+    await field(page, 'new-username').fill('e2e_two')
+    await field(page, 'new-name').fill('兼任')
+    await page.locator('.el-dialog .el-checkbox', { hasText: '审计管理员' }).click()
+    await page.locator('.el-dialog .el-checkbox', { hasText: '统计人员' }).click()
+    await page.locator('[data-test=admin-save]').click()
+    await page.getByText('三员分立').first().waitFor()
     assert.deepEqual(errors, [])
   })
 
