@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
-	"guanai/internal/audit"
 	"guanai/internal/auth"
 	"guanai/internal/region"
 	"guanai/internal/store"
@@ -81,47 +79,19 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 	case "list":
 		return userList(ctx, env, s)
 	}
-	u, err := s.UserByName(ctx, target)
+	// One change through the store's account administration (store.ChangeUser): the same
+	// checks, audit entry (user.update with the change) and ended sessions as the web page's.
+	kind := map[string]string{"passwd": store.ChangeResetPassword, "unlock": store.ChangeUnlock, "disable": store.ChangeDisable,
+		"enable": store.ChangeEnable, "reset-mfa": store.ChangeResetMFA}[sub]
+	u, pw, err := s.ChangeUser(ctx, target, store.AccountChange{Kind: kind})
 	if err != nil {
 		return err
 	}
-	now := env.Now()
-	detail := map[string]any{"change": sub}
-	switch sub {
-	case "passwd":
-		pw := auth.RandomPassword()
-		u.PasswordHistory = append([]string{u.PasswordHash}, u.PasswordHistory...)
-		if len(u.PasswordHistory) > auth.DefaultPolicy().History {
-			u.PasswordHistory = u.PasswordHistory[:auth.DefaultPolicy().History]
-		}
-		u.PasswordHash, u.PasswordChangedAt, u.MustChangePassword = auth.HashPassword(pw), now, true
-		u.FailedLogins, u.LockedUntil = 0, time.Time{}
-		if err := s.UpdateUser(ctx, u, store.Event{Action: audit.UserUpdate, Object: "user:" + u.Username, Detail: detail}); err != nil {
-			return err
-		}
-		if err := s.EndUserSessions(ctx, u.ID, ""); err != nil {
-			return err
-		}
+	if pw != "" {
 		fmt.Fprintf(env.Stdout, "用户 %s 的密码已重置为：%s\n首次登录时必须修改。\n", u.Username, pw)
 		return nil
-	case "unlock":
-		u.FailedLogins, u.LockedUntil = 0, time.Time{}
-	case "disable":
-		u.Disabled = true
-	case "enable":
-		u.Disabled = false
-	case "reset-mfa":
-		u.MFAEnrolled, u.TOTPSecret, u.TOTPPending, u.RecoveryCodes, u.TOTPLastStep = false, "", "", nil, 0
 	}
-	if err := s.UpdateUser(ctx, u, store.Event{Action: audit.UserUpdate, Object: "user:" + u.Username, Detail: detail}); err != nil {
-		return err
-	}
-	if sub == "disable" || sub == "reset-mfa" {
-		if err := s.EndUserSessions(ctx, u.ID, ""); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(env.Stdout, "用户 %s：%s 完成\n", u.Username, map[string]string{"unlock": "解锁", "disable": "停用", "enable": "启用", "reset-mfa": "清除动态口令"}[sub])
+	fmt.Fprintf(env.Stdout, "用户 %s：%s 完成\n", u.Username, store.ChangeLabels[kind])
 	return nil
 }
 

@@ -32,7 +32,7 @@ var gateExempt = map[string]string{
 	"SchemaVersion": "the schema's number",
 	"StatsVersion":  "a counter of writes, no data",
 	"UserByName":    "the sign-in flow looks the account up before anyone is signed in (web/session.go)",
-	"UpdateUser":    "the sign-in flow and the account's own changes (web/session.go); administration is issue 15's",
+	"UpdateUser":    "the sign-in flow and the account's own changes (web/session.go); administrators change accounts through ChangeUser",
 	"CountUsers":    "a number, for the first start",
 	"StartSession":  "sign-in", "ClaimTOTPStep": "sign-in", "ClaimRecoveryCode": "sign-in", "Session": "sign-in",
 	"TouchSession": "sign-in", "EndSession": "sign-out", "EndUserSessions": "the account's own password change",

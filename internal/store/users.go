@@ -29,8 +29,12 @@ func errNoUser(name string) *Error {
 
 // CreateUser adds an account (u.ID is set) and audits it as user.create.
 func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
-	if _, err := gate(ctx, "只有系统管理员可以创建账号", auth.PermUsersManage); err != nil {
+	p, err := gate(ctx, "只有系统管理员可以创建账号", auth.PermUsersManage)
+	if err != nil {
 		return err
+	}
+	if !userInJurisdiction(p, u.OrgCode) {
+		return errForbidden("所属单位须在您的管辖范围内")
 	}
 	if err := auth.CheckRoles(u.Roles); err != nil {
 		return errInvalid(err.(*auth.Error).Message)

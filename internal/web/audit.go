@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"guanai/internal/audit"
 	"guanai/internal/auth"
@@ -79,40 +78,23 @@ func recordValue(rec *child.Record, path string) (string, bool) {
 }
 
 // auditList is GET /api/v1/audit, the audit administrator's view: filters actor, action (a
-// prefix when it ends in "."), object, from and to (dates, China time, inclusive), paging.
+// prefix when it ends in "."), user (a user name), object, from and to (dates, China time,
+// inclusive), paging; each entry with the Chinese names of its action, actor, object and detail
+// (auditpage.go).
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q := store.AuditQuery{Actor: v.Get("actor"), Action: v.Get("action"), Object: v.Get("object"),
-		Limit: atoiDefault(v.Get("limit"), 50), Offset: atoiDefault(v.Get("offset"), 0)}
-	if q.Limit < 1 || q.Limit > 500 || q.Offset < 0 {
-		s.fail(w, r, &Error{Code: "bad_request", Message: "limit 应为 1–500，offset 不能为负数"})
+	q, err := auditQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
 		return
-	}
-	for key, dst := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
-		if d := v.Get(key); d != "" {
-			t, err := time.ParseInLocation("2006-01-02", d, chinaTime)
-			if err != nil {
-				s.fail(w, r, &Error{Code: "bad_request", Message: key + " 应为日期 YYYY-MM-DD"})
-				return
-			}
-			if key == "to" {
-				t = t.AddDate(0, 0, 1)
-			}
-			*dst = t
-		}
 	}
 	page, err := s.Accounts.AuditEntries(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	type item struct {
-		audit.Entry
-		At string `json:"at"`
-	}
-	items := make([]item, len(page.Items))
+	items := make([]auditItem, len(page.Items))
 	for i, e := range page.Items {
-		items[i] = item{Entry: e, At: e.At.In(chinaTime).Format("2006-01-02 15:04:05.000")}
+		items[i] = auditItemOf(e)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": page.Total})
 }

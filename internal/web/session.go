@@ -503,7 +503,7 @@ func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at.end(false)
-	writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "otpauth_url": url})
+	writeJSON(w, http.StatusOK, map[string]string{"secret": secret, "otpauth_url": url, "qr": totpQR(url)})
 }
 
 // confirmTOTP is POST /api/v1/session/totp/confirm: a code of the pending secret makes it the

@@ -335,7 +335,7 @@ func (s *Server) statsTrend(w http.ResponseWriter, r *http.Request) {
 	publish := v.Get("publish") == "1" || MustSuppress(auth.PrincipalFrom(r.Context()))
 	out := []trendSeries{}
 	for _, k := range keys {
-		pts, err := stats.LoadTrend(r.Context(), s.Figures, code, k, from, to, publish)
+		pts, err := s.loadTrend(r.Context(), code, k, from, to, publish)
 		if err != nil {
 			// The store's refusals and failures as they are; a key that no snapshot holds is
 			// the caller's mistake.

@@ -12,10 +12,11 @@ export const BIN = resolve(process.env.GUANAI_BIN ?? new URL('../../bin/guanai',
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 
 /** startServer runs `guanai serve --demo` and resolves once it listens, with the base URL and
- * the demo users it printed (username → {password, totp, role, unit}). */
-export async function startServer({ demoSize = 300 } = {}) {
+ * the demo users it printed (username → {password, totp, role, unit}); args are further options
+ * of serve. */
+export async function startServer({ demoSize = 300, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'guanai-e2e-'))
-  const proc = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', 'sqlite://' + join(dir, 'g.db'), '--demo', '--demo-size', String(demoSize)], {
+  const proc = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', 'sqlite://' + join(dir, 'g.db'), '--demo', '--demo-size', String(demoSize), ...args], {
     env: { ...process.env, GUANAI_DATA_DIR: dir, GUANAI_DB: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

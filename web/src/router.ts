@@ -6,7 +6,7 @@ declare module 'vue-router' {
   interface RouteMeta {
     public?: boolean // no session needed
     bare?: boolean // no navigation frame (login, print)
-    perm?: string // permission needed
+    perm?: string // permission needed (one of several, separated by |)
     title?: string
   }
 }
@@ -44,6 +44,10 @@ export const router = createRouter({
     { path: '/campaigns', component: () => import('./pages/CampaignsPage.vue'), meta: { perm: 'stats.read', title: '摸排调度' } },
     { path: '/bulletins/:number/print', component: () => import('./pages/BulletinPrint.vue'), meta: { perm: 'stats.read', bare: true, title: '打印通报' } },
     { path: '/dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { perm: 'stats.read', title: '统计分析' } },
+    { path: '/stats/tables', component: () => import('./pages/StatsTables.vue'), meta: { perm: 'stats.read', title: '统计报表' } },
+    { path: '/admin/users', component: () => import('./pages/AdminUsers.vue'), meta: { perm: 'users.manage|keys.manage', title: '账号管理' } },
+    { path: '/audit', component: () => import('./pages/AuditPage.vue'), meta: { perm: 'audit.read', title: '审计日志' } },
+    { path: '/exports', component: () => import('./pages/ExportApprovals.vue'), meta: { perm: 'children.read', title: '记录导出与审批' } },
     { path: '/forbidden', component: () => import('./pages/NotFound.vue'), props: { forbidden: true }, meta: { title: '没有权限' } },
     { path: '/:pathMatch(.*)*', component: () => import('./pages/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
@@ -62,7 +66,7 @@ export async function guard(to: RouteLocationNormalized) {
     }
   }
   if (session.mustChangePassword && to.path !== '/account') return { path: '/account', query: { must: '1' } }
-  if (to.meta.perm && !can(to.meta.perm)) return { path: '/forbidden', query: { from: to.fullPath } }
+  if (to.meta.perm && !to.meta.perm.split('|').some((p) => can(p))) return { path: '/forbidden', query: { from: to.fullPath } }
   return true
 }
 
