@@ -28,7 +28,11 @@ func init() {
 func caseworkerChild(t *testing.T, e *testEnv, name string, n int) string {
 	t.Helper()
 	first17 := fmt.Sprintf("15030220150310%03d", n)
-	rec := child.Record{Name: name, Sex: "1", BirthDate: child.NewDate(2015, 3, 10), IDNumber: first17 + string(idcardCheck(first17)),
+	sex := "1" // the 17th digit says the sex: odd for a boy
+	if n%2 == 0 {
+		sex = "2"
+	}
+	rec := child.Record{Name: name, Sex: sex, BirthDate: child.NewDate(2015, 3, 10), IDNumber: first17 + string(idcardCheck(first17)),
 		ResidenceAddr: &child.Address{RegionCode: "150302003012", Detail: "幸福路1号"}, HukouAddress: &child.Address{RegionCode: "150302003012"},
 		Father: &child.Parent{Name: "王建国", Phone: "13900001111"}}
 	c, err := e.st.Create(opCtx(), "cli:test", rec, store.Source{})

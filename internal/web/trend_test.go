@@ -17,7 +17,9 @@ func TestPublishedHeadlineTrend(t *testing.T) {
 	loadDemo(t, e, 300)
 	ctx := opCtx()
 	defer func(b time.Duration) { stats.PublishBudget = b }(stats.PublishBudget)
-	stats.PublishBudget = 2 * time.Second
+	// No time limit: past one the published tables are withheld whole, and how long disclosure
+	// control takes depends on the machine (the race detector, the load), not on the code.
+	stats.PublishBudget = time.Hour
 	for _, m := range []string{"2025-04", "2025-05"} {
 		if _, err := stats.TakeSnapshot(ctx, e.st, m, stats.Query{}); err != nil {
 			t.Fatal(err)
