@@ -274,7 +274,7 @@ func (s *Store) checkDuplicate(t *tx, idBidx string, self int64) error {
 			// (申请迁入, handover.go) without learning more.
 			msg = "该公民身份号码已由其他辖区登记"
 			if holding != "" {
-				msg = "该公民身份号码已由" + holding + "登记；儿童已迁入本辖区的，可申请迁入"
+				msg = "该公民身份号码已由其他辖区（" + holding + "）登记；儿童已迁入本辖区的，可申请迁入"
 			}
 		case elsewhere > 0:
 			msg += "，另有 " + strconv.Itoa(elsewhere) + " 条在其他辖区"

@@ -21,3 +21,6 @@ CREATE TABLE handovers (
 );
 CREATE INDEX handovers_child ON handovers (child_id);
 CREATE INDEX handovers_open ON handovers (to_code) WHERE status = 'pending';
+-- The daily re-evaluation looks up the records due (next_check) and those classified under other
+-- rules (rule_config) by index, whatever the size of the register.
+CREATE INDEX children_rule_config ON children (rule_config) WHERE status <> 'archived';
