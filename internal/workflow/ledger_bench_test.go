@@ -1,0 +1,77 @@
+package workflow
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"guanai/internal/auth"
+	"guanai/internal/child"
+	"guanai/internal/demo"
+	"guanai/internal/seal"
+	"guanai/internal/sheet"
+	"guanai/internal/store"
+)
+
+// BenchmarkLedgerExport writes the city's 台账 (guanai ledger export --region 150300) of a
+// registry of GUANAI_BENCH_LEDGER_CHILDREN generated children (default 20,000), every one of a
+// 低保 family so that every migrant or left-behind child is key care and the ledger is large, and
+// reports the rows, the time and the peak resident memory of the process during the export
+// (MB-rss-peak, VmHWM reset before it). Run with:
+//
+//	GUANAI_BENCH_LEDGER_CHILDREN=100000 go test ./internal/workflow/ -run '^$' -bench LedgerExport -benchtime 1x -timeout 1h
+func BenchmarkLedgerExport(b *testing.B) {
+	n := envInt("GUANAI_BENCH_LEDGER_CHILDREN", 20_000)
+	dir := b.TempDir()
+	keys, _, err := seal.OpenOrCreate(dir, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	today := child.NewDate(2025, 6, 30)
+	now := func() time.Time { return time.Date(2025, 6, 30, 12, 0, 0, 0, chinaTime) }
+	ctx := auth.WithPrincipal(context.Background(), auth.Operator("bench"))
+	s, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "g.db"), store.Options{Keyring: keys, Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	g := demo.New(14, today)
+	var in []store.ImportRow
+	for i := 0; i < n; i++ {
+		r := g.Child()
+		r.FamilyHardship = []string{"dibao"}
+		in = append(in, store.ImportRow{Row: i + 2, Record: r})
+		if len(in) == 5000 || i == n-1 {
+			if _, _, err := s.ImportRows(ctx, "", store.ImportOptions{Synthetic: true}, in); err != nil {
+				b.Fatal(err)
+			}
+			in = in[:0]
+		}
+	}
+	out := filepath.Join(dir, "台账.xlsx")
+	var rows int
+	var rss float64
+	var took time.Duration
+	for i := 0; i < b.N; i++ {
+		resetPeakRSS()
+		f, err := os.Create(out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		rows, err = WriteLedger(ctx, s, f, "150300", today, sheet.WriteOptions{})
+		took = time.Since(start)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		rss = max(rss, peakRSS())
+	}
+	st, _ := os.Stat(out)
+	b.ReportMetric(float64(rows), "rows")
+	b.ReportMetric(took.Seconds(), "s-export")
+	b.ReportMetric(rss, "MB-rss-peak")
+	b.ReportMetric(float64(st.Size())/(1<<20), "MB-file")
+}
