@@ -49,6 +49,8 @@ func Merge(r *Record, rec child.Record) MergeResult {
 		out.MedicalInsurance = m.code("medical_insurance", child.MedicalInsurance, out.MedicalInsurance, InsuranceCode(r, &rec), refineInsurance)
 	case Disability:
 		m.disability(r, out)
+	default:
+		m.rolls(r, out)
 	}
 	return m.res
 }
