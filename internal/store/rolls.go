@@ -6,6 +6,7 @@ import "guanai/internal/roster"
 // verification list of such a department holds when no discrepancy kind is given.
 
 func init() {
+	itemLabels["immunization"] = "国家免疫规划疫苗接种情况"
 	populationLabels[roster.Assistance] = "家庭困难或享受生活保障的儿童"
 	populationLabels[roster.Rural] = "防止返贫监测家庭的儿童"
 	populationLabels[roster.Women] = "全部儿童"

@@ -73,5 +73,19 @@ func TestAssistanceRoll(t *testing.T) {
 		if !slices.Equal(a3.Record.FamilyHardship, []string{"dibao", "poverty_watch"}) {
 			t.Errorf("a after the watch list: %v", a3.Record.FamilyHardship)
 		}
+		// 疾控's immunisation column is kept in the record, with its provenance.
+		health := parseRows(t, roster.Health, []string{"姓名", "身份证号", "预防接种"}, []string{"王小明", idA, "按时完成"})
+		if res, _, err := e.ImportRoster(ctx, "clerk", RosterOptions{Department: roster.Health, Roster: "接种.xlsx", RosterDate: testDay}, health); err != nil || res.Updated != 1 {
+			t.Errorf("health %+v %v", res, err)
+		}
+		a4, _ := e.Get(ctx, kids["a"].UID)
+		prov, _ := e.Provenance(ctx, kids["a"].UID)
+		from := false
+		for _, p := range prov {
+			from = from || p.Field == "immunization" && p.Source.Department == roster.Health
+		}
+		if a4.Record.Immunization != "complete" || !from {
+			t.Errorf("immunization %q, provenance %v", a4.Record.Immunization, from)
+		}
 	})
 }

@@ -40,6 +40,8 @@ func init() {
 	for p, a := range populationAccess {
 		access[p] = a
 	}
+	codeTables["immunization"] = child.ImmunizationStatus
+	codeTables["assistance_kind"] = child.AssistanceKind
 }
 
 // populationRoutes registers the routes; routes() calls it.
