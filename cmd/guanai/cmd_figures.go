@@ -194,11 +194,11 @@ func figuresList(ctx context.Context, env *Env, args []string) error {
 	return printJSON(env, figs)
 }
 
-const coverageUsage = `用法: guanai coverage [--region CODE] [--level county|township|village] [--year YYYY] [--as-of YYYY-MM-DD] [--publish [--threshold N]]
+const coverageUsage = `用法: guanai coverage [--region CODE] [--level county|township|village] [--year YYYY] [--as-of YYYY-MM-DD] [--publish [--threshold N]] [--out FILE.xlsx]
 按区划比较已登记的流动儿童、留守儿童与人口统计数据：登记率、占比、缺口，缺口最大的区划排在前面（JSON）`
 
 func runCoverage(ctx context.Context, env *Env, args []string) error {
-	var regionCode, level, asOf *string
+	var regionCode, level, asOf, out *string
 	var year, threshold *int
 	var publish *bool
 	s, err := dbCommandNoArgs(ctx, env, "coverage", coverageUsage, args, func(fs *pflag.FlagSet) {
@@ -208,6 +208,7 @@ func runCoverage(ctx context.Context, env *Env, args []string) error {
 		asOf = fs.String("as-of", "", "登记人数的统计时点 YYYY-MM-DD（默认今天）")
 		publish = fs.Bool("publish", false, "按对外发布要求抑制小数值及由其算出的登记率")
 		threshold = fs.Int("threshold", 5, "对外发布时抑制小于该值的非零人数")
+		out = fs.String("out", "", "写出 Excel（.xlsx）或 CSV 文件：按缺口排序的区划清单；不给时打印 JSON")
 	})
 	if err != nil {
 		return err
@@ -240,5 +241,26 @@ func runCoverage(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(env, rep)
+	if *out == "" {
+		return printJSON(env, rep)
+	}
+	tmp := *out + ".tmp"
+	f, err := createPrivate(tmp)
+	if err != nil {
+		return fmt.Errorf("写入登记覆盖：%w", err)
+	}
+	if err := workflow.WriteCoverage(f, rep, sheet.FormatFor(*out)); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "已写入登记覆盖 %s（%d 个区划，%s）\n", *out, len(rep.Rows), rep.Reference)
+	return nil
 }

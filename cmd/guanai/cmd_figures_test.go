@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"guanai/internal/stats"
 )
 
@@ -68,6 +70,19 @@ func TestFiguresAndCoverage(t *testing.T) {
 		if *r.RegisteredMigrant != 1 || r.MigrantRate == nil || *r.MigrantRate != 1.0/40 || *r.ExpectedTotal != 1200 {
 			t.Errorf("新华街道 %+v", r)
 		}
+	}
+	xlsx := filepath.Join(dir, "cov.xlsx")
+	if _, stderr, code := runMain(t, "", "coverage", "--region", "150302", "--out", xlsx, "--db", db); code != 0 || !strings.Contains(stderr, "已写入登记覆盖") {
+		t.Fatalf("coverage --out: exit %d, %s", code, stderr)
+	}
+	wb, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := wb.GetRows("登记覆盖")
+	wb.Close()
+	if len(rows) < 4 || !strings.Contains(rows[0][0], "参考年份：2020年") || rows[1][0] != "排名" || rows[2][0] != "1" {
+		t.Errorf("coverage workbook %v", rows[:min(4, len(rows))])
 	}
 	if _, stderr, code := runMain(t, "", "coverage", "--level", "province", "--db", db); code != 2 || !strings.Contains(stderr, "--level") {
 		t.Errorf("bad level: exit %d, %s", code, stderr)

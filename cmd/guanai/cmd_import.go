@@ -33,7 +33,7 @@ func init() {
 
 const importUsage = "用法: guanai import children FILE [选项]\n      guanai import roster --dept DEPT FILE [选项]\n\n" +
 	"children：导入《流动儿童基本情况登记表》《留守儿童基本情况登记表》的 Excel（.xlsx）或 CSV 文件。\n" +
-	"roster：导入部门名册（DEPT 为 education、police、health、insurance、disability），与登记信息比对并更新。\n" +
+	"roster：导入部门名册（DEPT 为 education、police、health、insurance、disability，民政的社会救助名册 assistance、防止返贫监测名册 rural，妇联名单 women），与登记信息比对并更新。\n" +
 	"guanai import children -h、guanai import roster -h 查看选项。"
 
 func runImport(ctx context.Context, env *Env, args []string) error {

@@ -33,7 +33,7 @@ const rosterUsage = `用法:
                                                           生成核查名单并写出文件，交部门填写后用 guanai import roster 导入
   guanai roster verifications [--dept DEPT]               列出核查名单及答复进度
   guanai roster verification UID [--out FILE.xlsx]        一份核查名单的进度；给出 --out 时重新写出文件
-DEPT 为 ` + "education, police, health, insurance, disability" + `；KIND 为该部门的差异类型（` + "no_school、dropout、no_residence_permit、no_health_mgmt、no_insurance、disability_unlisted" + `），
+DEPT 为 ` + "education, police, health, insurance, disability, assistance, rural, women" + `；KIND 为该部门的差异类型（` + "no_school、dropout、no_residence_permit、no_health_mgmt、no_insurance、disability_unlisted" + `），
 不填时为部门的全部对象（教育 6-15 周岁，公安 流动儿童，卫健 0-6 岁，医保 全部儿童，残联 登记有残疾的儿童）`
 
 func runRoster(ctx context.Context, env *Env, args []string) error {

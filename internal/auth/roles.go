@@ -98,7 +98,7 @@ type Department struct {
 var Departments = []Department{
 	{"minzheng", "民政", nil}, {"jiaoyu", "教育", []string{"education"}}, {"gongan", "公安", []string{"police"}},
 	{"weijian", "卫健", []string{"health"}}, {"jikong", "疾控", []string{"health"}}, {"yibao", "医保", []string{"insurance"}},
-	{"canlian", "残联", []string{"disability"}}, {"tongji", "统计", nil}, {"fuergongwei", "妇儿工委", nil}, {"zhengfawei", "政法委", nil},
+	{"canlian", "残联", []string{"disability"}}, {"fulian", "妇联", []string{"women"}}, {"tongji", "统计", nil}, {"fuergongwei", "妇儿工委", nil}, {"zhengfawei", "政法委", nil},
 }
 
 // DepartmentLabel returns the Chinese name of a department code, "" when unknown.

@@ -65,6 +65,7 @@ type wireRecord struct {
 	Health                  raw `json:"health"`
 	HealthMgmt06            raw `json:"health_mgmt_0_6"`
 	TCMMgmt036m             raw `json:"tcm_mgmt_0_36m"`
+	Immunization            raw `json:"immunization"`
 	MedicalInsurance        raw `json:"medical_insurance"`
 	DisabilityTypes         raw `json:"disability_types"`
 	DisabilityGrade         raw `json:"disability_grade"`
@@ -190,6 +191,8 @@ func (w *wireRecord) set(key, val []byte) {
 		w.HealthMgmt06 = val
 	case "tcm_mgmt_0_36m":
 		w.TCMMgmt036m = val
+	case "immunization":
+		w.Immunization = val
 	case "medical_insurance":
 		w.MedicalInsurance = val
 	case "disability_types":
@@ -321,6 +324,7 @@ func (d *decoder) record(w *wireRecord) Record {
 	r.Health = d.set("health", w.Health, Health)
 	r.HealthMgmt06 = d.code("health_mgmt_0_6", w.HealthMgmt06, HealthService)
 	r.TCMMgmt036m = d.code("tcm_mgmt_0_36m", w.TCMMgmt036m, HealthService)
+	r.Immunization = d.code("immunization", w.Immunization, ImmunizationStatus)
 	r.MedicalInsurance = d.code("medical_insurance", w.MedicalInsurance, MedicalInsurance)
 	r.DisabilityTypes = d.set("disability_types", w.DisabilityTypes, DisabilityType)
 	r.DisabilityGrade = d.code("disability_grade", w.DisabilityGrade, DisabilityGrade)

@@ -35,6 +35,7 @@ type Record struct {
 	Health                  []string        `json:"health,omitzero"`             // 健康状况 (set)
 	HealthMgmt06            string          `json:"health_mgmt_0_6,omitempty"`   // 0-6岁儿童健康管理服务
 	TCMMgmt036m             string          `json:"tcm_mgmt_0_36m,omitempty"`    // 0-36个月儿童中医药健康管理服务
+	Immunization            string          `json:"immunization,omitempty"`      // 国家免疫规划疫苗接种情况 (疾控's roster, immunization.go)
 	MedicalInsurance        string          `json:"medical_insurance,omitempty"` // 纳入医保情况
 	DisabilityTypes         []string        `json:"disability_types,omitzero"`   // 残疾类别 (set)
 	DisabilityGrade         string          `json:"disability_grade,omitempty"`  // 残疾等级

@@ -176,7 +176,7 @@ var departments = []*Department{
 				hint: "写成 2027-03-10，或“2024-03-10至2027-03-10”"},
 		}},
 	{Code: Health, Label: "卫生健康部门", Title: "乌海市 0-6 岁儿童健康管理名册（卫生健康部门，用于流动儿童和留守儿童信息比对）",
-		Fields: []string{"health_mgmt_0_6", "tcm_mgmt_0_36m"},
+		Fields: []string{"health_mgmt_0_6", "tcm_mgmt_0_36m", "immunization"},
 		columns: []column{
 			{key: kyHealthMgmt, label: "0-6岁儿童健康管理服务", aliases: []string{"健康管理", "儿童健康管理", "是否接受健康管理", "0-6岁健康管理", "健康管理服务", "是否纳入健康管理"}, kind: kCode, table: child.HealthService,
 				hint: "在户籍地接受、在居住地接受、已接受、未接受、不适用；不填时按健康管理次数"},
@@ -184,7 +184,7 @@ var departments = []*Department{
 			{key: kyTCM, label: "0-36个月儿童中医药健康管理服务", aliases: []string{"中医药健康管理", "中医药健康管理服务", "是否接受中医药健康管理", "0-36个月中医药健康管理"}, kind: kCode, table: child.HealthService,
 				hint: "在户籍地接受、在居住地接受、已接受、未接受、不适用；不填时按中医药健康管理次数"},
 			{key: kyTCMVisits, label: "中医药健康管理次数", aliases: []string{"中医药随访次数", "中医药服务次数"}, kind: kCount},
-			{key: kyImmunization, label: "预防接种", aliases: []string{"免疫接种", "免疫规划", "疫苗接种", "预防接种情况", "接种情况", "免疫规划疫苗接种"}, kind: kText, hint: "如 按时完成、未完成（仅保存在名册中）"},
+			{key: kyImmunization, label: "预防接种", aliases: []string{"免疫接种", "免疫规划", "疫苗接种", "预防接种情况", "接种情况", "免疫规划疫苗接种"}, kind: kText, hint: "国家免疫规划疫苗接种：按程序完成、未全程接种或未接种（疾控提供）"},
 		}},
 	{Code: Insurance, Label: "医疗保障部门", Title: "乌海市城乡居民医疗保险参保名册（医疗保障部门，用于流动儿童和留守儿童信息比对）",
 		Fields: []string{"medical_insurance"},

@@ -70,6 +70,7 @@ func LeadReasons(r *Record, asOf child.Date) []string {
 	if ins := county(r.InsuranceRegion); res != "" && ins != "" && ins != res && (r.Insured == nil || *r.Insured) {
 		out = append(out, LeadInsuredHukou)
 	}
+	out = append(out, rollReasons(r)...)
 	return out
 }
 
@@ -79,7 +80,7 @@ func LeadRegion(r *Record) string {
 	if c := r.ResidenceCode(); c != "" {
 		return c
 	}
-	if r.LeftBehind != nil && *r.LeftBehind {
+	if r.LeftBehind != nil && *r.LeftBehind || rollRoster(r.Department) {
 		return r.HukouCode()
 	}
 	return ""

@@ -45,10 +45,13 @@ func Merge(r *Record, rec child.Record) MergeResult {
 	case Health:
 		out.HealthMgmt06 = m.code("health_mgmt_0_6", child.HealthService, out.HealthMgmt06, r.HealthMgmt06, refineService)
 		out.TCMMgmt036m = m.code("tcm_mgmt_0_36m", child.HealthService, out.TCMMgmt036m, r.TCMMgmt036m, refineService)
+		out.Immunization = m.code("immunization", child.ImmunizationStatus, out.Immunization, child.ParseImmunization(r.Immunization), nil)
 	case Insurance:
 		out.MedicalInsurance = m.code("medical_insurance", child.MedicalInsurance, out.MedicalInsurance, InsuranceCode(r, &rec), refineInsurance)
 	case Disability:
 		m.disability(r, out)
+	default:
+		m.rolls(r, out)
 	}
 	return m.res
 }

@@ -706,6 +706,8 @@ func (p *parser) record() Record {
 		p.insurance(&r)
 	case Disability:
 		p.disability(&r)
+	default:
+		p.rolls(&r)
 	}
 	return r
 }

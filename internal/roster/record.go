@@ -66,6 +66,8 @@ type Record struct {
 	// "" when the row says nothing but its facts.
 	VerifyToken  string `json:"verification_token,omitempty"`
 	VerifyResult string `json:"verification_result,omitempty"`
+
+	RollFacts // civil affairs' rolls and 妇联's lists (rolls.go)
 }
 
 // ResidenceCode returns the division code of the residence address, else "".

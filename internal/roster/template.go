@@ -225,6 +225,8 @@ func exampleRow(d *Department) map[string]string {
 		ex[kyInsured], ex[kyInsurance], ex[kyInsurePlace], ex[kyScheme] = "已参保", "", "内蒙古自治区乌海市海勃湾区", "城乡居民基本医疗保险"
 	case Disability:
 		ex[kyCertNo], ex[kyDisTypes], ex[kyDisGrade], ex[kyRehab] = id+"42", "肢体", "二级", "是：在市残联康复中心训练"
+	default:
+		rollExample(d, ex)
 	}
 	return ex
 }

@@ -119,7 +119,8 @@ const (
 	cUnit             = cMethod + 1
 	cReportDate       = cUnit + 1
 	cRef              = cReportDate + 1
-	numColumns        = cRef + 1
+	cImmunization     = cRef + 1
+	numColumns        = cImmunization + 1
 )
 
 // idAliases are the other names of 公民身份号码 (DATA.md), also after a person's prefix.
@@ -230,6 +231,8 @@ func buildColumns() []column {
 	set(cReportDate, "填报日期", "report_date", kDate, nil)
 	set(cRef, "外部编号", "ref", kText, nil)
 	c[cRef].extra = true
+	set(cImmunization, "国家免疫规划疫苗接种情况", "immunization", kCode, child.ImmunizationStatus, "预防接种", "免疫规划疫苗接种", "疫苗接种情况")
+	c[cImmunization].extra = true
 	for i := range c {
 		if c[i].kind == kBool && c[i].yes == "" {
 			c[i].yes, c[i].no = "是", "否"

@@ -641,6 +641,7 @@ func (p *rowParser) record() child.Record {
 	r.Health, _ = p.set(cHealth)
 	r.HealthMgmt06 = p.code(cHealthMgmt)
 	r.TCMMgmt036m = p.code(cTCMMgmt)
+	r.Immunization = p.code(cImmunization)
 	r.MedicalInsurance = p.code(cInsurance)
 	r.DisabilityTypes, _ = p.set(cDisTypes)
 	r.DisabilityGrade = p.code(cDisGrade)

@@ -30,7 +30,7 @@ func variedRecords(t testing.TB) []child.Record {
 		GuardianshipQuality: "fair", GuardianshipIssue: "guardian_insufficient",
 		SchoolStage: "special", SchoolName: "乌海市特殊教育学校", StudyStatus: "suspended", Boarding: yes,
 		Health: []string{"disabled", "chronic_illness", "psych_behavioral"}, HealthMgmt06: "not_applicable",
-		TCMMgmt036m: "not_applicable", MedicalInsurance: "hukou_place",
+		TCMMgmt036m: "not_applicable", Immunization: "complete", MedicalInsurance: "hukou_place",
 		DisabilityTypes: []string{"visual", "physical"}, DisabilityGrade: "2", DisabilityCertificate: yes,
 		Rehabilitation: &child.Rehabilitation{Received: yes, Detail: "在市残联康复中心训练"},
 		Father: &child.Parent{Name: "买买提·吐尔逊", IDNumber: synthID("650102", b(1985, 1, 9), 131), Phone: "13912345678",

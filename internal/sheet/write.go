@@ -435,6 +435,7 @@ func (w *cellWriter) cells(r *child.Record, out *[numColumns]string) {
 	set(cHealth, r.Health)
 	code(cHealthMgmt, r.HealthMgmt06)
 	code(cTCMMgmt, r.TCMMgmt036m)
+	code(cImmunization, r.Immunization)
 	code(cInsurance, r.MedicalInsurance)
 	set(cDisTypes, r.DisabilityTypes)
 	code(cDisGrade, r.DisabilityGrade)

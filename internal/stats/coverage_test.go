@@ -230,3 +230,33 @@ func TestPickExpected(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCoverage: the coverage of the city by district, township and village over a million
+// children (one pass: classification and two counters per record), and its published form;
+// side by side with ComputeAllTables, the budget of the other tables.
+func BenchmarkCoverage(b *testing.B) {
+	rs := benchPopulation(b)
+	var exps []Expected
+	for _, d := range region.Default().Children("150300") {
+		for _, t := range region.Default().Children(d.Code) {
+			for _, v := range append([]region.Division{t}, region.Default().Children(t.Code)...) {
+				m, l := int64(5000), int64(2000)
+				exps = append(exps, Expected{Code: v.Code, Total: 20000, Migrant: &m, LeftBehind: &l, Year: 2020, Source: figures.SourceCensus, SourceLabel: "人口普查"})
+			}
+		}
+	}
+	for _, lv := range []region.Level{region.County, region.Township, region.Village} {
+		b.Run(map[region.Level]string{region.County: "county", region.Township: "township", region.Village: "village"}[lv], func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for b.Loop() {
+				rep, err := Coverage(Records(rs), Query{AsOf: genDate, Region: "150300", Workers: 2}, lv, exps)
+				if err != nil {
+					b.Fatal(err)
+				}
+				SuppressCoverage(rep, DefaultThreshold)
+			}
+			perRecord(b, len(rs), cpu0)
+		})
+	}
+}

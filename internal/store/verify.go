@@ -278,6 +278,8 @@ func (s *Store) verificationChildren(ctx context.Context, dept, kind, region str
 			cond = "1 = 1"
 		case roster.Disability:
 			cond, args = "((c.disability_types IS NOT NULL AND c.disability_types <> '') OR c.disability_certificate = ?)", []any{true}
+		default:
+			cond, args = rollVerification(dept)
 		}
 	}
 	where := "c.status <> 'archived' AND " + cond

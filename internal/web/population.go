@@ -40,6 +40,8 @@ func init() {
 	for p, a := range populationAccess {
 		access[p] = a
 	}
+	codeTables["immunization"] = child.ImmunizationStatus
+	codeTables["assistance_kind"] = child.AssistanceKind
 }
 
 // populationRoutes registers the routes; routes() calls it.
@@ -164,7 +166,8 @@ func (s *Server) figuresTemplate(w http.ResponseWriter, r *http.Request) {
 	writeXLSX(w, "人口统计数据模板.xlsx", buf.Bytes())
 }
 
-// GET /api/v1/coverage?region=&level=&year=&as_of=&publish=&threshold=: the coverage table;
+// GET /api/v1/coverage?region=&level=&year=&as_of=&publish=&threshold=&format=json|xlsx: the
+// coverage table (xlsx: the ranked list to take on home visits);
 // callers who see statistics only published get it suppressed (MustSuppress).
 func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 	p, err := s.statsQuery(r)
@@ -182,9 +185,23 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "xlsx" {
+		s.fail(w, r, &Error{Code: "bad_request", Message: "format 只能是 json 或 xlsx"})
+		return
+	}
 	rep, err := workflow.Coverage(r.Context(), s.Population, workflow.CoverageInput{Query: p.q, Level: lv, Year: year, Publish: p.publish, Threshold: p.threshold})
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if format == "xlsx" {
+		var buf bytes.Buffer
+		if err := workflow.WriteCoverage(&buf, rep, sheet.XLSX); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeXLSX(w, "登记覆盖.xlsx", buf.Bytes())
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 
 	"guanai/internal/auth"
@@ -60,6 +61,9 @@ func TestCoverageAPI(t *testing.T) {
 	row = findRow(t, out, "150302003")
 	if row["registered_migrant"] != nil || row["migrant_rate"] != nil || row["migrant_share"] != nil || row["shortfall"] != nil || row["expected_migrant"] != 50.0 {
 		t.Errorf("published row %v: the count of 1 and what is computed from it must be withheld", row)
+	}
+	if rec := rev.raw("GET", "/api/v1/coverage?level=township&format=xlsx", "", false); rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), "spreadsheet") {
+		t.Errorf("coverage xlsx: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
 	if status, out := stat.do(t, "GET", "/api/v1/coverage?level=hamlet", ""); status != 400 {
 		t.Errorf("bad level: %d %v", status, out)

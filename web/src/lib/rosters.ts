@@ -16,6 +16,9 @@ export const departments: Department[] = [
   { code: 'health', label: '卫健' },
   { code: 'insurance', label: '医保' },
   { code: 'disability', label: '残联' },
+  { code: 'assistance', label: '民政（社会救助）' },
+  { code: 'rural', label: '民政（防止返贫监测）' },
+  { code: 'women', label: '妇联' },
 ]
 
 export function deptLabel(code: string | undefined | null): string {

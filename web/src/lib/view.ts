@@ -89,6 +89,8 @@ export function sections(r: Rec, names: Record<string, string> = {}): Section[] 
         { label: '健康状况', value: labels('health', r.health) },
         { label: '0-6岁儿童健康管理服务', value: label('health_service', r.health_mgmt_0_6) },
         { label: '0-36个月儿童中医药健康管理服务', value: label('health_service', r.tcm_mgmt_0_36m) },
+        // 疾控's immunisation status (issue 18): shown when a roster has said it.
+        ...(r.immunization ? [{ label: '国家免疫规划疫苗接种情况', value: label('immunization', r.immunization) }] : []),
         { label: '纳入医保情况', value: label('medical_insurance', r.medical_insurance) },
         { label: '残疾类别', value: (r.disability_types?.length ?? 0) > 1 ? '多重残疾（' + labels('disability_types', r.disability_types) + '）' : labels('disability_types', r.disability_types) },
         { label: '残疾等级', value: label('disability_grade', r.disability_grade) },
