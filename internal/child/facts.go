@@ -60,6 +60,7 @@ const (
 	tagHelpRequested
 	tagCollectionMethod
 	tagReportDate
+	tagImmunization
 )
 
 // Tags inside a nested part.
@@ -100,6 +101,7 @@ func (r *Record) AppendFacts(b []byte) []byte {
 	b = putString(b, tagHealthMgmt06, r.HealthMgmt06)
 	b = putString(b, tagTCMMgmt036m, r.TCMMgmt036m)
 	b = putString(b, tagMedicalInsurance, r.MedicalInsurance)
+	b = putString(b, tagImmunization, r.Immunization)
 	b = putSet(b, tagDisabilityTypes, r.DisabilityTypes)
 	b = putString(b, tagDisabilityGrade, r.DisabilityGrade)
 	b = putBool(b, tagDisabilityCertificate, r.DisabilityCertificate)
@@ -348,6 +350,8 @@ func decodeFacts(b []byte, r *Record, strs map[string]string) error {
 			r.TCMMgmt036m = f.str()
 		case tagMedicalInsurance:
 			r.MedicalInsurance = f.str()
+		case tagImmunization:
+			r.Immunization = f.str()
 		case tagDisabilityTypes:
 			r.DisabilityTypes = f.set()
 		case tagDisabilityGrade:

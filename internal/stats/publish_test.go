@@ -319,9 +319,11 @@ func TestSnapshotsAndTrend(t *testing.T) {
 func TestSuppressReportLinkedTables(t *testing.T) {
 	rs := testPopulation(t)
 	regions := []string{"150302001", "150302002", "150303001", "150304002", "150303"}
-	if testing.Short() || raceEnabled {
-		regions = regions[:2]
-	}
+	// The other three ran in seconds under the rules of version 1; under version 2 (a parent
+	// works away from the child's county of residence) their reports are sparser and the exact
+	// disclosure control of their linked tables runs for many minutes (docs/statistics.md,
+	// "Known limits"); servers bound it with PublishBudget.
+	regions = regions[:2]
 	slivers := 0
 	for _, reg := range regions {
 		rep, err := Compute(Records(rs), Query{AsOf: genDate, Region: reg})
