@@ -35,7 +35,7 @@ func createDemoUsers(ctx context.Context, env *Env, s *store.Store) error {
 		{"collector2", "李红梅", auth.RoleCollector, "minzheng", other},
 		{"reviewer", "王建国", auth.RoleReviewer, "minzheng", "150302"},
 		{"officer", "赵丽", auth.RoleOfficer, "jiaoyu", "150302"},
-		{"officer_police", "钱勇", auth.RoleOfficer, "gongan", "150302"},
+		{"officer2", "钱勇", auth.RoleOfficer, "gongan", "150302"},
 		{"statistician", "孙志强", auth.RoleStatistician, "tongji", "1503"},
 		{"oversight", "周敏", auth.RoleOversight, "fuergongwei", "1503"},
 		{"sysadmin", "吴刚", auth.RoleSysAdmin, "minzheng", "1503"},

@@ -45,10 +45,13 @@ describe('data release', { concurrency: false }, () => {
     const page = await as('statistician')
     await page.goto(srv.base + '/releases')
     await page.locator('[data-test=release-title] input, input[data-test=release-title]').first().fill('海勃湾区流动儿童和留守儿童基本情况')
-    const picker = page.locator('.el-cascader').first()
-    await picker.click()
-    await page.locator('.el-cascader__dropdown:visible .el-cascader-node', { hasText: '海勃湾区' }).first().locator('.el-radio').click()
-    await page.keyboard.press('Escape')
+    // The region picker (a drawer): down to the district, then choose that level.
+    await page.locator('[data-test=region-open]').first().click()
+    const panel = page.locator('[data-test=region-panel]:visible')
+    await panel.waitFor()
+    await panel.locator('[data-test=region-item]', { hasText: '海勃湾区' }).first().click()
+    await panel.locator('[data-test=region-choose-level]').click()
+    await panel.waitFor({ state: 'hidden' })
     for (const name of ['分性别', '就学情况', '居住登记']) {
       await page.locator('[data-test=release-tables] .el-checkbox', { hasText: name }).first().click()
     }
@@ -66,7 +69,7 @@ describe('data release', { concurrency: false }, () => {
 
   test('education and police sign off, civil affairs and statistics approve, the statistician publishes', async () => {
     assert.ok(url, 'the previous test drafted a release')
-    for (const officer of ['officer', 'officer_police']) {
+    for (const officer of ['officer', 'officer2']) {
       const page = await as(officer)
       await page.goto(url)
       await page.locator('[data-test=release-sign]').click()
