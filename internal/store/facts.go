@@ -194,7 +194,7 @@ type FactsResult struct {
 // in batches of batch children (each read and written in one transaction, so that a record the
 // server changes meanwhile is never given an older record's facts), then marks the projection
 // complete. Only the operator and the server's own jobs run it: it reads every record. Audited
-// once, with the count.
+// once, in the transaction of its last batch, with the count.
 func (s *Store) BackfillFacts(ctx context.Context, batch int) (FactsResult, error) {
 	var res FactsResult
 	if err := wholeOnly(ctx, "只有系统任务可以补全统计投影"); err != nil {
@@ -242,8 +242,11 @@ func (s *Store) BackfillFacts(ctx context.Context, batch int) (FactsResult, erro
 			}
 			if n < batch {
 				// The last batch: nothing is left without facts, and every later write keeps them.
-				_, err := t.exec("INSERT INTO meta (key, value) VALUES ('facts_complete', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-				return err
+				// Audited in this transaction, with the count of the whole backfill.
+				if _, err := t.exec("INSERT INTO meta (key, value) VALUES ('facts_complete', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value"); err != nil {
+					return err
+				}
+				return s.appendAudit(t, audit.FactsBackfill, "", map[string]any{"filled": res.Filled + n})
 			}
 			return nil
 		})
@@ -256,8 +259,5 @@ func (s *Store) BackfillFacts(ctx context.Context, batch int) (FactsResult, erro
 		}
 	}
 	s.factsComplete.Store(true)
-	if err := s.Audit(ctx, audit.FactsBackfill, "", map[string]any{"filled": res.Filled}); err != nil {
-		return res, err
-	}
 	return res, nil
 }
